@@ -1,0 +1,39 @@
+//! `cxrelay`: the operator command.
+
+mod migrate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use cxrelay_core::startup::{load_settings, run_main, ConfigArgs};
+
+/// Operate a cxrelay deployment.
+#[derive(Parser)]
+#[command(name = "cxrelay", version, about)]
+struct Cli {
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the database if it does not exist and apply every pending migration.
+    Migrate,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match load_settings(&cli.config) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    run_main("cxrelay", async move {
+        match cli.command {
+            Command::Migrate => migrate::run(&settings).await,
+        }
+    })
+    .await
+}

@@ -1,0 +1,166 @@
+//! Names and declaration of every exchange and queue; idempotent, run by both binaries at start.
+
+use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{Channel, ExchangeKind};
+
+use crate::kinds::{EventKind, Target};
+
+/// Deliveries of one message (each requeue or lost consumer counts) before RabbitMQ gives up and
+/// dead-letters it: a message that crashes every worker that takes it must not loop forever.
+pub const DELIVERY_LIMIT: i64 = 20;
+
+/// The names of cxrelay's exchanges and queues under one prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Topology {
+    prefix: String,
+}
+
+impl Topology {
+    /// The topology under `prefix` (`CXRELAY_AMQP__PREFIX`).
+    pub fn new(prefix: impl Into<String>) -> Self {
+        Self {
+            prefix: prefix.into(),
+        }
+    }
+
+    /// Exchange the ingress publishes to, routing by event kind.
+    pub fn events_exchange(&self) -> String {
+        format!("{}.events", self.prefix)
+    }
+
+    /// Work queue of one target system.
+    pub fn work_queue(&self, target: Target) -> String {
+        format!("{}.{}", self.prefix, target.as_str())
+    }
+
+    /// Exchange that receives what the work queues dead-letter.
+    pub fn dead_letter_exchange(&self) -> String {
+        format!("{}.dead-letter", self.prefix)
+    }
+
+    /// Queue holding what could not be processed or recorded.
+    pub fn dead_letter_queue(&self) -> String {
+        format!("{}.dead", self.prefix)
+    }
+
+    /// Every queue name, for clean-up by tests and operators.
+    pub fn queues(&self) -> Vec<String> {
+        let mut queues: Vec<String> = Target::ALL.iter().map(|t| self.work_queue(*t)).collect();
+        queues.push(self.dead_letter_queue());
+        queues
+    }
+
+    /// Every exchange name.
+    pub fn exchanges(&self) -> Vec<String> {
+        vec![self.events_exchange(), self.dead_letter_exchange()]
+    }
+
+    /// Declares everything. Idempotent while the arguments stay the same; RabbitMQ refuses a
+    /// re-declaration with other arguments (PRECONDITION_FAILED), which is the error we want.
+    pub async fn declare(&self, channel: &Channel) -> Result<(), lapin::Error> {
+        let durable_exchange = ExchangeDeclareOptions {
+            // Survives a broker restart, as do the persistent messages routed through it.
+            durable: true,
+            ..ExchangeDeclareOptions::default()
+        };
+        // Direct: each kind's routing key is bound to exactly one target queue, so a kind with
+        // no binding is unroutable and the mandatory publish reports it.
+        channel
+            .exchange_declare(
+                &self.events_exchange(),
+                ExchangeKind::Direct,
+                durable_exchange,
+                FieldTable::default(),
+            )
+            .await?;
+        // Fanout: whatever a work queue dead-letters lands in the one dead-letter queue,
+        // whatever its routing key.
+        channel
+            .exchange_declare(
+                &self.dead_letter_exchange(),
+                ExchangeKind::Fanout,
+                durable_exchange,
+                FieldTable::default(),
+            )
+            .await?;
+
+        let durable_queue = QueueDeclareOptions {
+            durable: true,
+            ..QueueDeclareOptions::default()
+        };
+        channel
+            .queue_declare(&self.dead_letter_queue(), durable_queue, quorum_args())
+            .await?;
+        channel
+            .queue_bind(
+                &self.dead_letter_queue(),
+                &self.dead_letter_exchange(),
+                "",
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+
+        for target in Target::ALL {
+            let mut args = quorum_args();
+            // Rejected and over-limit messages go to the dead-letter exchange, not to nowhere.
+            args.insert(
+                "x-dead-letter-exchange".into(),
+                AMQPValue::LongString(self.dead_letter_exchange().into()),
+            );
+            // At-least-once dead-lettering (RabbitMQ 3.10+): a message leaves the work queue
+            // only once the dead-letter queue has confirmed it, so dead-lettering loses nothing.
+            args.insert(
+                "x-dead-letter-strategy".into(),
+                AMQPValue::LongString("at-least-once".into()),
+            );
+            // Required by at-least-once dead-lettering; with no length limit set it never
+            // rejects a publish.
+            args.insert(
+                "x-overflow".into(),
+                AMQPValue::LongString("reject-publish".into()),
+            );
+            args.insert("x-delivery-limit".into(), AMQPValue::LongLongInt(DELIVERY_LIMIT));
+            channel
+                .queue_declare(&self.work_queue(target), durable_queue, args)
+                .await?;
+        }
+        for kind in EventKind::ALL {
+            channel
+                .queue_bind(
+                    &self.work_queue(kind.target()),
+                    &self.events_exchange(),
+                    kind.as_str(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Quorum queues: replicated (Raft) on a cluster, durable, and able to count deliveries.
+fn quorum_args() -> FieldTable {
+    let mut args = FieldTable::default();
+    args.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_carries_the_prefix() {
+        let topology = Topology::new("t1");
+        assert_eq!(topology.work_queue(Target::Genesys), "t1.genesys");
+        assert_eq!(topology.events_exchange(), "t1.events");
+        assert!(topology
+            .queues()
+            .iter()
+            .chain(topology.exchanges().iter())
+            .all(|name| name.starts_with("t1.")));
+    }
+}

@@ -1,0 +1,300 @@
+//! Typed settings of every cxrelay binary.
+//!
+//! Layering (later wins): built-in defaults, then an optional TOML file (`--config`), then the
+//! environment: `CXRELAY_<SECTION>__<FIELD>` plus `DATABASE_URL` and `AMQP_URL` by their usual
+//! names. Each binary then checks the settings it needs with one of the `require_*` methods, so a
+//! missing setting stops start-up with one line naming it.
+
+mod api_keys;
+mod error;
+mod genesys;
+mod load;
+mod stringish;
+
+pub use api_keys::ApiKeys;
+pub use error::ConfigError;
+pub use genesys::{GenesysEndpoints, GENESYS_REGIONS};
+pub use load::{env_name, load};
+
+use std::net::SocketAddr;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use url::Url;
+
+/// All settings; every section has defaults so that a partial file or environment is enough.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Postgres connection.
+    pub database: DatabaseSettings,
+    /// RabbitMQ connection and naming.
+    pub amqp: AmqpSettings,
+    /// Public webhook listener and its admin listener.
+    pub ingress: IngressSettings,
+    /// Queue consumers that call Genesys and Cognigy.
+    pub worker: WorkerSettings,
+    /// Genesys Cloud org and OAuth client.
+    pub genesys: GenesysSettings,
+    /// The Genesys/Cognigy simulator used for the demo and the tests.
+    pub sim: SimSettings,
+    /// Log output.
+    pub log: LogSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database: DatabaseSettings::default(),
+            amqp: AmqpSettings::default(),
+            ingress: IngressSettings::default(),
+            worker: WorkerSettings::default(),
+            genesys: GenesysSettings::default(),
+            sim: SimSettings::default(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+/// Postgres settings (`DATABASE_URL`, `CXRELAY_DATABASE__*`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct DatabaseSettings {
+    /// Connection URL; may carry a password, hence secret.
+    #[serde(deserialize_with = "stringish::option_secret")]
+    pub url: Option<SecretString>,
+    /// Pool size per process.
+    pub max_connections: u32,
+    /// How long to wait for a pooled connection before failing the request, in milliseconds.
+    pub acquire_timeout_ms: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            max_connections: 10,
+            acquire_timeout_ms: 5_000,
+        }
+    }
+}
+
+/// RabbitMQ settings (`AMQP_URL`, `CXRELAY_AMQP__*`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AmqpSettings {
+    /// Connection URL; may carry a password, hence secret.
+    #[serde(deserialize_with = "stringish::option_secret")]
+    pub url: Option<SecretString>,
+    /// Prefix of every exchange and queue, so that several deployments (and tests) share a broker.
+    #[serde(deserialize_with = "stringish::string")]
+    pub prefix: String,
+}
+
+impl Default for AmqpSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            prefix: "cxrelay".to_owned(),
+        }
+    }
+}
+
+/// Ingress settings (`CXRELAY_INGRESS__*`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct IngressSettings {
+    /// Public webhook listener.
+    pub addr: SocketAddr,
+    /// Admin listener (health, readiness); bind it to a private address.
+    pub admin_addr: SocketAddr,
+    /// Accepted inbound API keys (comma-separated in the environment). Only from env or a file.
+    pub api_keys: ApiKeys,
+    /// Largest accepted request body in bytes. Cognigy's HTTP Request node sends at most 65 kB.
+    pub body_limit_bytes: usize,
+    /// How long a request waits for the broker's publisher confirm before answering 503.
+    pub confirm_timeout_ms: u64,
+    /// `Retry-After` seconds sent with a 503 when the broker cannot take the event.
+    pub retry_after_secs: u32,
+    /// A matched intent whose score is under this threshold still counts as a fallback.
+    pub intent_score_threshold: f64,
+}
+
+impl Default for IngressSettings {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            admin_addr: SocketAddr::from(([127, 0, 0, 1], 8081)),
+            api_keys: ApiKeys::default(),
+            body_limit_bytes: 64 * 1024,
+            confirm_timeout_ms: 5_000,
+            retry_after_secs: 5,
+            intent_score_threshold: 0.5,
+        }
+    }
+}
+
+/// Worker settings (`CXRELAY_WORKER__*`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct WorkerSettings {
+    /// Admin listener (health, readiness).
+    pub admin_addr: SocketAddr,
+    /// Unacknowledged deliveries the broker hands one worker at once; bounds memory and the
+    /// number of events in flight.
+    pub prefetch: u16,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            admin_addr: SocketAddr::from(([127, 0, 0, 1], 8082)),
+            prefetch: 64,
+        }
+    }
+}
+
+/// Genesys Cloud settings (`CXRELAY_GENESYS__*`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct GenesysSettings {
+    /// Region domain, e.g. `mypurecloud.ie`; gives `https://api.{region}` and `https://login.{region}`.
+    #[serde(deserialize_with = "stringish::option_string")]
+    pub region: Option<String>,
+    /// Override of the API base URL (a proxy or the simulator).
+    pub api_base_url: Option<Url>,
+    /// Override of the login base URL (a proxy or the simulator).
+    pub login_base_url: Option<Url>,
+    /// OAuth client id (client-credentials grant).
+    #[serde(deserialize_with = "stringish::option_string")]
+    pub client_id: Option<String>,
+    /// OAuth client secret. Only from env or a file.
+    #[serde(deserialize_with = "stringish::option_secret")]
+    pub client_secret: Option<SecretString>,
+    /// Workflow launched for `cognigy.fallback` events.
+    #[serde(deserialize_with = "stringish::option_string")]
+    pub fallback_flow_id: Option<String>,
+    /// Timeout of every Genesys HTTP call, in milliseconds.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for GenesysSettings {
+    fn default() -> Self {
+        Self {
+            region: None,
+            api_base_url: None,
+            login_base_url: None,
+            client_id: None,
+            client_secret: None,
+            fallback_flow_id: None,
+            request_timeout_ms: 10_000,
+        }
+    }
+}
+
+/// Simulator settings (`CXRELAY_SIM__*`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct SimSettings {
+    /// Listener of the simulator (serves both the Genesys login and API hosts).
+    pub addr: SocketAddr,
+    /// `expires_in` of the tokens the simulator issues, in seconds (Genesys: 300..172800).
+    pub token_expires_in_secs: u64,
+}
+
+impl Default for SimSettings {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 9090)),
+            token_expires_in_secs: 86_400,
+        }
+    }
+}
+
+/// Log settings (`CXRELAY_LOG__*`); `RUST_LOG` overrides the level filter.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LogSettings {
+    /// Level filter, in `tracing_subscriber::EnvFilter` syntax.
+    #[serde(deserialize_with = "stringish::string")]
+    pub level: String,
+    /// `pretty` for people, `json` for log shippers.
+    pub format: LogFormat,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: "info".to_owned(),
+            format: LogFormat::Pretty,
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Settings {
+    /// The Postgres URL, or the error naming `DATABASE_URL`.
+    pub fn require_database_url(&self) -> Result<&SecretString, ConfigError> {
+        self.database
+            .url
+            .as_ref()
+            .ok_or_else(|| ConfigError::missing("database.url"))
+    }
+
+    /// The RabbitMQ URL, or the error naming `AMQP_URL`.
+    pub fn require_amqp_url(&self) -> Result<&SecretString, ConfigError> {
+        self.amqp
+            .url
+            .as_ref()
+            .ok_or_else(|| ConfigError::missing("amqp.url"))
+    }
+
+    /// Checks what the ingress needs: database, broker and at least one inbound API key.
+    pub fn require_ingress(&self) -> Result<(), ConfigError> {
+        self.require_database_url()?;
+        self.require_amqp_url()?;
+        if self.ingress.api_keys.is_empty() {
+            return Err(ConfigError::missing("ingress.api_keys"));
+        }
+        self.check_amqp_prefix()
+    }
+
+    /// Checks what the worker needs: database, broker, the Genesys org and its credentials.
+    pub fn require_worker(&self) -> Result<GenesysEndpoints, ConfigError> {
+        self.require_database_url()?;
+        self.require_amqp_url()?;
+        self.check_amqp_prefix()?;
+        let endpoints = GenesysEndpoints::resolve(&self.genesys)?;
+        if self.genesys.client_id.as_deref().unwrap_or("").is_empty() {
+            return Err(ConfigError::missing("genesys.client_id"));
+        }
+        if self.genesys.client_secret.is_none() {
+            return Err(ConfigError::missing("genesys.client_secret"));
+        }
+        if self.genesys.fallback_flow_id.as_deref().unwrap_or("").is_empty() {
+            return Err(ConfigError::missing("genesys.fallback_flow_id"));
+        }
+        Ok(endpoints)
+    }
+
+    fn check_amqp_prefix(&self) -> Result<(), ConfigError> {
+        let prefix = &self.amqp.prefix;
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+        if prefix.is_empty() || prefix.len() > 100 || !prefix.chars().all(allowed) {
+            return Err(ConfigError::invalid(
+                "amqp.prefix",
+                "must be 1-100 characters of letters, digits, '-', '_' or '.'",
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,48 @@
+//! Strings from the environment: figment reads `CXRELAY_X=12345` as a number, but an API key,
+//! client id or secret that happens to be all digits is still a string.
+
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer};
+
+/// A scalar as written: string, number or boolean.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum Scalar {
+    /// Already a string.
+    Text(String),
+    /// An unsigned integer.
+    Unsigned(u64),
+    /// A signed integer.
+    Signed(i64),
+    /// A float.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl Scalar {
+    pub(super) fn into_string(self) -> String {
+        match self {
+            Scalar::Text(s) => s,
+            Scalar::Unsigned(n) => n.to_string(),
+            Scalar::Signed(n) => n.to_string(),
+            Scalar::Float(n) => n.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// `Option<String>` from any scalar.
+pub(super) fn option_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<Scalar>::deserialize(d)?.map(Scalar::into_string))
+}
+
+/// `String` from any scalar.
+pub(super) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Scalar::deserialize(d)?.into_string())
+}
+
+/// `Option<SecretString>` from any scalar.
+pub(super) fn option_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    Ok(option_string(d)?.map(SecretString::from))
+}

@@ -1,0 +1,12 @@
+//! Shared core of cxrelay: the event envelope and kinds, configuration, telemetry, RabbitMQ
+//! topology and the Postgres schema, used by the ingress, the worker, the CLI and the simulator.
+
+pub mod amqp;
+pub mod config;
+pub mod db;
+pub mod envelope;
+pub mod kinds;
+pub mod redact;
+pub mod startup;
+pub mod telemetry;
+pub mod validation;

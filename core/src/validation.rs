@@ -1,0 +1,114 @@
+//! Field-by-field checks of inbound JSON objects, each failure naming the field and the rule.
+
+use serde_json::{Map, Value};
+
+/// Why a request body was refused: which field, which rule, and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct FieldError {
+    /// The field as the caller named it (`sessionId`, `data`, ...); `$` for the whole body.
+    pub field: String,
+    /// Machine-readable rule: `required`, `type`, `max_length`, `range`, `not_a_fallback`, ...
+    pub rule: &'static str,
+    /// What to fix, in words.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A failure of `rule` on `field`.
+    pub fn new(field: impl Into<String>, rule: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            rule,
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads typed fields from a JSON object; each field may have aliases (first present wins).
+pub struct Fields<'a> {
+    object: &'a Map<String, Value>,
+}
+
+impl<'a> Fields<'a> {
+    /// The body must be a JSON object.
+    pub fn of(body: &'a Value) -> Result<Self, FieldError> {
+        body.as_object()
+            .map(|object| Self { object })
+            .ok_or_else(|| FieldError::new("$", "type", "the body must be a JSON object"))
+    }
+
+    /// The first of `names` that is present and not null, with the name it was found under.
+    fn find(&self, names: &[&'static str]) -> Option<(&'static str, &'a Value)> {
+        names
+            .iter()
+            .find_map(|name| self.object.get(*name).filter(|v| !v.is_null()).map(|v| (*name, v)))
+    }
+
+    /// A string that must be present, non-empty and at most `max_chars` characters.
+    pub fn required_str(&self, names: &[&'static str], max_chars: usize) -> Result<String, FieldError> {
+        match self.optional_str(names, max_chars)? {
+            Some(s) if !s.is_empty() => Ok(s),
+            _ => Err(FieldError::new(names[0], "required", format!("{} is required", names[0]))),
+        }
+    }
+
+    /// A string of at most `max_chars` characters, or nothing.
+    pub fn optional_str(&self, names: &[&'static str], max_chars: usize) -> Result<Option<String>, FieldError> {
+        let Some((name, value)) = self.find(names) else {
+            return Ok(None);
+        };
+        let s = value
+            .as_str()
+            .ok_or_else(|| FieldError::new(name, "type", format!("{name} must be a string")))?;
+        if s.chars().count() > max_chars {
+            return Err(FieldError::new(
+                name,
+                "max_length",
+                format!("{name} must be at most {max_chars} characters"),
+            ));
+        }
+        Ok(Some(s.to_owned()))
+    }
+
+    /// A number within `min..=max`, or nothing.
+    pub fn optional_number(&self, names: &[&'static str], min: f64, max: f64) -> Result<Option<f64>, FieldError> {
+        let Some((name, value)) = self.find(names) else {
+            return Ok(None);
+        };
+        let n = value
+            .as_f64()
+            .ok_or_else(|| FieldError::new(name, "type", format!("{name} must be a number")))?;
+        if !(min..=max).contains(&n) {
+            return Err(FieldError::new(
+                name,
+                "range",
+                format!("{name} must be between {min} and {max}"),
+            ));
+        }
+        Ok(Some(n))
+    }
+
+    /// A boolean, or nothing.
+    pub fn optional_bool(&self, names: &[&'static str]) -> Result<Option<bool>, FieldError> {
+        let Some((name, value)) = self.find(names) else {
+            return Ok(None);
+        };
+        value
+            .as_bool()
+            .map(Some)
+            .ok_or_else(|| FieldError::new(name, "type", format!("{name} must be true or false")))
+    }
+
+    /// A JSON object, or nothing.
+    pub fn optional_object(&self, names: &[&'static str]) -> Result<Option<Map<String, Value>>, FieldError> {
+        let Some((name, value)) = self.find(names) else {
+            return Ok(None);
+        };
+        value
+            .as_object()
+            .cloned()
+            .map(Some)
+            .ok_or_else(|| FieldError::new(name, "type", format!("{name} must be a JSON object")))
+    }
+}

@@ -1,0 +1,96 @@
+//! Building and running the ingress: both listeners, the broker publisher, the database pool.
+
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use cxrelay_core::amqp::Topology;
+use cxrelay_core::config::Settings;
+use cxrelay_core::db;
+use tokio::net::TcpListener;
+
+use crate::publisher::Publisher;
+use crate::routes::{admin_router, public_router};
+use crate::state::AppState;
+
+/// A built ingress, listening but not yet serving.
+pub struct Application {
+    public: TcpListener,
+    admin: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Checks the settings, opens the database (refusing an unmigrated schema), starts the
+    /// publisher and binds both listeners (port 0 picks a free port, for tests).
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        settings.require_ingress()?;
+        let db_url = settings.require_database_url()?;
+        let amqp_url = settings.require_amqp_url()?;
+        let db = db::connect(db_url, &settings.database, "cxrelay-ingress")
+            .await
+            .context("cannot connect to Postgres (DATABASE_URL)")?;
+        db::ensure_schema_current(&db).await?;
+        let publisher = Publisher::start(
+            amqp_url.clone(),
+            Topology::new(&settings.amqp.prefix),
+            Duration::from_millis(settings.ingress.confirm_timeout_ms),
+        );
+        let public = bind(settings.ingress.addr, "CXRELAY_INGRESS__ADDR").await?;
+        let admin = bind(settings.ingress.admin_addr, "CXRELAY_INGRESS__ADMIN_ADDR").await?;
+        let state = AppState {
+            publisher,
+            db,
+            api_keys: settings.ingress.api_keys.clone(),
+            body_limit: settings.ingress.body_limit_bytes,
+            retry_after_secs: settings.ingress.retry_after_secs,
+            intent_score_threshold: settings.ingress.intent_score_threshold,
+        };
+        Ok(Self { public, admin, state })
+    }
+
+    /// Address of the public webhook listener.
+    pub fn public_addr(&self) -> SocketAddr {
+        self.public.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// Address of the admin listener.
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// The publisher, so callers (tests) can wait for the broker connection.
+    pub fn publisher(&self) -> Publisher {
+        self.state.publisher.clone()
+    }
+
+    /// Serves both listeners until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn run_until_stopped<S>(self, shutdown: S) -> anyhow::Result<()>
+    where
+        S: Future<Output = ()> + Send + 'static,
+    {
+        tracing::info!(public = %self.public_addr(), admin = %self.admin_addr(), "ingress listening");
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
+        tokio::spawn(async move {
+            shutdown.await;
+            // Dropping the sender wakes every `changed()` below.
+            drop(stop_tx);
+        });
+        let stopped = |mut rx: tokio::sync::watch::Receiver<()>| async move {
+            let _ = rx.changed().await;
+        };
+        let public = axum::serve(self.public, public_router(self.state.clone()))
+            .with_graceful_shutdown(stopped(stop_rx.clone()));
+        let admin = axum::serve(self.admin, admin_router(self.state))
+            .with_graceful_shutdown(stopped(stop_rx));
+        tokio::try_join!(public.into_future(), admin.into_future())?;
+        Ok(())
+    }
+}
+
+async fn bind(addr: SocketAddr, setting: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} ({setting})"))
+}

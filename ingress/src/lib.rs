@@ -1,0 +1,12 @@
+//! cxrelay's ingress: authenticates and validates webhooks, makes each one durable in RabbitMQ
+//! (publisher confirms) and answers 202 with its event id.
+
+pub mod app;
+pub mod auth;
+pub mod intake;
+pub mod problem;
+pub mod publisher;
+pub mod routes;
+pub mod state;
+
+pub use app::Application;

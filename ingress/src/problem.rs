@@ -1,0 +1,142 @@
+//! Every error the ingress answers with, as `application/problem+json` (RFC 9457).
+//!
+//! Internals (database and broker errors) are logged here and never put in a response body.
+
+use axum::extract::rejection::BytesRejection;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use cxrelay_core::validation::FieldError;
+use serde_json::json;
+
+use crate::publisher::PublishError;
+
+/// Media type of error bodies.
+const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An answer other than success.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No key, or a key that is not configured.
+    #[error("a valid API key is required (X-API-Key or Authorization: ApiKey)")]
+    Unauthorized,
+    /// The body is not JSON at all.
+    #[error("the body is not valid JSON: {0}")]
+    MalformedJson(String),
+    /// A field breaks a rule.
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    /// A header breaks a rule.
+    #[error("{message}")]
+    InvalidHeader {
+        /// Header name.
+        header: &'static str,
+        /// Rule it breaks.
+        rule: &'static str,
+        /// What to fix.
+        message: String,
+    },
+    /// The body is over the limit.
+    #[error("the body is larger than {limit} bytes")]
+    TooLarge {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The body is neither JSON nor absent of a content type.
+    #[error("the content type must be application/json")]
+    UnsupportedMediaType,
+    /// The body could not be read.
+    #[error("the body could not be read")]
+    BadBody,
+    /// Nothing known under that id.
+    #[error("{0}")]
+    NotFound(String),
+    /// The broker could not make the event durable: try again later.
+    #[error("the event could not be stored durably; retry after {retry_after} s")]
+    Unavailable {
+        /// Seconds for `Retry-After`.
+        retry_after: u32,
+        /// What went wrong, for the log only.
+        cause: PublishError,
+    },
+    /// Anything else: logged, answered 500 without detail.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// Maps axum's body rejection: over the limit is 413, anything else 400.
+    pub fn from_body_rejection(rejection: BytesRejection, limit: usize) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::TooLarge { limit }
+        } else {
+            Self::BadBody
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::MalformedJson(_) | Self::InvalidHeader { .. } | Self::BadBody => StatusCode::BAD_REQUEST,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Short stable slug of the problem type.
+    fn slug(&self) -> &'static str {
+        match self {
+            Self::Unauthorized => "unauthorized",
+            Self::MalformedJson(_) => "malformed-json",
+            Self::Invalid(_) | Self::InvalidHeader { .. } => "validation",
+            Self::TooLarge { .. } => "payload-too-large",
+            Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::BadBody => "bad-body",
+            Self::NotFound(_) => "not-found",
+            Self::Unavailable { .. } => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut body = json!({
+            "type": format!("urn:cxrelay:problem:{}", self.slug()),
+            "title": status.canonical_reason().unwrap_or("error"),
+            "status": status.as_u16(),
+            "detail": self.to_string(),
+        });
+        match &self {
+            Self::Invalid(error) => {
+                body["field"] = json!(error.field);
+                body["rule"] = json!(error.rule);
+            }
+            Self::InvalidHeader { header, rule, .. } => {
+                body["field"] = json!(header);
+                body["rule"] = json!(rule);
+            }
+            Self::MalformedJson(_) => {
+                body["field"] = json!("$");
+                body["rule"] = json!("json");
+            }
+            Self::Unavailable { cause, .. } => tracing::warn!(error = %cause, "event not accepted"),
+            Self::Internal(error) => tracing::error!(error = format!("{error:#}"), "internal error"),
+            _ => {}
+        }
+        let mut response = (status, body.to_string()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if let Self::Unavailable { retry_after, .. } = self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("ApiKey"));
+        }
+        response
+    }
+}

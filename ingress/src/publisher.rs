@@ -1,0 +1,174 @@
+//! Durable publishing: persistent, mandatory, confirmed by the broker; reconnects by itself.
+//!
+//! One channel in confirm mode carries every request's publish at once (pipelined); each request
+//! awaits its own confirm. A supervisor task owns the connection: it (re)connects with backoff,
+//! declares the topology, and swaps the live channel in; a request that finds no live channel
+//! gets [`PublishError::Unavailable`] at once rather than waiting for the broker.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use cxrelay_core::amqp::{self, Topology};
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::publisher_confirm::Confirmation;
+use lapin::{BasicProperties, Channel, Connection};
+use secrecy::SecretString;
+use tokio::sync::Notify;
+
+/// First wait before reconnecting after the broker went away.
+const RECONNECT_MIN_BACKOFF: Duration = Duration::from_millis(100);
+/// Longest wait between reconnection attempts, so a returning broker is found within seconds.
+const RECONNECT_MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// AMQP delivery mode 2: the broker writes the message to disk before it confirms it.
+const PERSISTENT: u8 = 2;
+
+/// Why an event could not be made durable; every variant means "answer 503, nothing accepted".
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// There is no live connection to the broker right now.
+    #[error("the broker is unavailable")]
+    Unavailable,
+    /// The broker refused the message (nack), e.g. a queue's limit or an internal error.
+    #[error("the broker did not accept the message")]
+    Nacked,
+    /// No queue is bound for the routing key: a topology error, never a silent drop.
+    #[error("no queue is bound for routing key {0}")]
+    Unroutable(String),
+    /// The confirm did not arrive in time (broker overloaded or blocked by an alarm).
+    #[error("the broker did not confirm within {0:?}")]
+    ConfirmTimeout(Duration),
+    /// The channel or connection failed during the publish.
+    #[error("broker error: {0}")]
+    Broker(#[from] lapin::Error),
+}
+
+/// A cheap-to-clone handle on the shared publishing channel.
+#[derive(Clone)]
+pub struct Publisher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    url: SecretString,
+    topology: Topology,
+    confirm_timeout: Duration,
+    channel: RwLock<Option<Channel>>,
+    /// Wakes the supervisor when the connection or channel is found broken.
+    lost: Notify,
+}
+
+impl Publisher {
+    /// Starts the supervisor that keeps a confirmed channel to `url` open.
+    pub fn start(url: SecretString, topology: Topology, confirm_timeout: Duration) -> Self {
+        let publisher = Self {
+            inner: Arc::new(Inner {
+                url,
+                topology,
+                confirm_timeout,
+                channel: RwLock::new(None),
+                lost: Notify::new(),
+            }),
+        };
+        tokio::spawn(supervise(Arc::clone(&publisher.inner)));
+        publisher
+    }
+
+    /// True while a live channel is available.
+    pub fn is_connected(&self) -> bool {
+        self.live_channel().is_some()
+    }
+
+    /// Publishes `body` persistent and mandatory to the events exchange under `routing_key`, and
+    /// returns only once the broker confirmed it.
+    pub async fn publish_confirmed(
+        &self,
+        routing_key: &str,
+        body: &[u8],
+        message_id: &str,
+    ) -> Result<(), PublishError> {
+        let channel = self.live_channel().ok_or(PublishError::Unavailable)?;
+        let properties = BasicProperties::default()
+            .with_delivery_mode(PERSISTENT)
+            .with_content_type("application/json".into())
+            .with_message_id(message_id.into());
+        let options = BasicPublishOptions {
+            // Unroutable messages come back to us instead of being dropped by the exchange.
+            mandatory: true,
+            ..BasicPublishOptions::default()
+        };
+        let confirm = channel
+            .basic_publish(
+                &self.inner.topology.events_exchange(),
+                routing_key,
+                options,
+                body,
+                properties,
+            )
+            .await
+            .map_err(|e| self.channel_failed(e))?;
+        let confirmation = tokio::time::timeout(self.inner.confirm_timeout, confirm)
+            .await
+            .map_err(|_| PublishError::ConfirmTimeout(self.inner.confirm_timeout))?
+            .map_err(|e| self.channel_failed(e))?;
+        match confirmation {
+            Confirmation::Ack(None) => Ok(()),
+            Confirmation::Ack(Some(_returned)) => Err(PublishError::Unroutable(routing_key.to_owned())),
+            Confirmation::Nack(_) | Confirmation::NotRequested => Err(PublishError::Nacked),
+        }
+    }
+
+    fn live_channel(&self) -> Option<Channel> {
+        let guard = self.inner.channel.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        guard.as_ref().filter(|c| c.status().connected()).cloned()
+    }
+
+    fn channel_failed(&self, error: lapin::Error) -> PublishError {
+        self.inner.lost.notify_one();
+        PublishError::Broker(error)
+    }
+}
+
+impl Inner {
+    fn set_channel(&self, channel: Option<Channel>) {
+        let mut guard = self.channel.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *guard = channel;
+    }
+}
+
+async fn supervise(inner: Arc<Inner>) {
+    let mut backoff = RECONNECT_MIN_BACKOFF;
+    loop {
+        match open(&inner).await {
+            Ok((connection, channel)) => {
+                tracing::info!("connected to the broker; publishing with confirms");
+                backoff = RECONNECT_MIN_BACKOFF;
+                inner.set_channel(Some(channel));
+                inner.lost.notified().await;
+                inner.set_channel(None);
+                tracing::warn!("lost the broker connection; reconnecting");
+                // Best effort: the connection may already be gone.
+                let _ = connection.close(320, "reconnecting").await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, retry_in = ?backoff, "cannot reach the broker");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(RECONNECT_MAX_BACKOFF);
+            }
+        }
+    }
+}
+
+async fn open(inner: &Arc<Inner>) -> Result<(Connection, Channel), lapin::Error> {
+    let connection = amqp::connect(&inner.url, "cxrelay-ingress").await?;
+    let weak = Arc::downgrade(inner);
+    connection.on_error(move |error| {
+        tracing::warn!(%error, "broker connection error");
+        if let Some(inner) = weak.upgrade() {
+            inner.lost.notify_one();
+        }
+    });
+    let channel = connection.create_channel().await?;
+    inner.topology.declare(&channel).await?;
+    channel.confirm_select(ConfirmSelectOptions::default()).await?;
+    Ok((connection, channel))
+}

@@ -1,0 +1,23 @@
+//! What the request handlers share.
+
+use cxrelay_core::config::ApiKeys;
+use sqlx::PgPool;
+
+use crate::publisher::Publisher;
+
+/// Shared state of both listeners.
+#[derive(Clone)]
+pub struct AppState {
+    /// Durable publishing to the broker.
+    pub publisher: Publisher,
+    /// Event status reads and readiness.
+    pub db: PgPool,
+    /// Accepted inbound keys.
+    pub api_keys: ApiKeys,
+    /// Largest accepted body, bytes.
+    pub body_limit: usize,
+    /// `Retry-After` on a 503.
+    pub retry_after_secs: u32,
+    /// Intent score under which a matched intent still counts as a fallback.
+    pub intent_score_threshold: f64,
+}

@@ -1,0 +1,137 @@
+//! Building and running a worker: database, Genesys client, consumer, admin listener.
+
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use cxrelay_core::amqp::Topology;
+use cxrelay_core::config::Settings;
+use cxrelay_core::db;
+use cxrelay_core::kinds::Target;
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+
+use crate::consumer::{self, ConsumerConfig};
+use crate::context::WorkerContext;
+use crate::genesys::{GenesysClient, TokenProvider};
+
+/// Time allowed to open a TCP connection to Genesys.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A built worker, not yet consuming.
+pub struct Worker {
+    ctx: WorkerContext,
+    consumer: ConsumerConfig,
+    admin: TcpListener,
+    connected: Arc<AtomicBool>,
+}
+
+impl Worker {
+    /// Checks the settings, opens the database (refusing an unmigrated schema), prepares the
+    /// Genesys client and binds the admin listener.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let endpoints = settings.require_worker()?;
+        let db = db::connect(settings.require_database_url()?, &settings.database, "cxrelay-worker")
+            .await
+            .context("cannot connect to Postgres (DATABASE_URL)")?;
+        db::ensure_schema_current(&db).await?;
+        let genesys = &settings.genesys;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_millis(genesys.request_timeout_ms))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(concat!("cxrelay/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .context("cannot build the HTTP client")?;
+        let tokens = TokenProvider::new(
+            http.clone(),
+            &endpoints.login_base,
+            genesys.client_id.clone().unwrap_or_default(),
+            genesys.client_secret.clone().context("genesys.client_secret")?,
+        );
+        let ctx = WorkerContext {
+            db,
+            genesys: GenesysClient::new(http, endpoints.api_base, Arc::new(tokens)),
+            fallback_flow_id: genesys.fallback_flow_id.clone().unwrap_or_default(),
+        };
+        let consumer = ConsumerConfig {
+            url: settings.require_amqp_url()?.clone(),
+            topology: Topology::new(&settings.amqp.prefix),
+            target: Target::Genesys,
+            prefetch: settings.worker.prefetch.max(1),
+        };
+        let admin_addr = settings.worker.admin_addr;
+        let admin = TcpListener::bind(admin_addr)
+            .await
+            .with_context(|| format!("cannot listen on {admin_addr} (CXRELAY_WORKER__ADMIN_ADDR)"))?;
+        Ok(Self {
+            ctx,
+            consumer,
+            admin,
+            connected: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// Address of the admin listener.
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// The shared context, for driving [`crate::process::process_message`] directly.
+    pub fn context(&self) -> WorkerContext {
+        self.ctx.clone()
+    }
+
+    /// Consumes until `shutdown` resolves, then settles in-flight events and returns.
+    pub async fn run_until_stopped<S>(self, shutdown: S) -> anyhow::Result<()>
+    where
+        S: Future<Output = ()> + Send + 'static,
+    {
+        tracing::info!(admin = %self.admin_addr(), "worker starting");
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
+        tokio::spawn(async move {
+            shutdown.await;
+            drop(stop_tx);
+        });
+        let readiness = Readiness {
+            db: self.ctx.db.clone(),
+            connected: Arc::clone(&self.connected),
+        };
+        let admin = Router::new()
+            .route("/healthz", get(|| async { "ok" }))
+            .route("/readyz", get(readyz))
+            .with_state(readiness);
+        let mut admin_stop = stop_rx.clone();
+        let admin = axum::serve(self.admin, admin).with_graceful_shutdown(async move {
+            let _ = admin_stop.changed().await;
+        });
+        let consuming = consumer::run(self.ctx, self.consumer, stop_rx, self.connected);
+        let (served, ()) = tokio::join!(admin.into_future(), consuming);
+        served?;
+        Ok(())
+    }
+}
+
+#[derive(Clone)]
+struct Readiness {
+    db: sqlx::PgPool,
+    connected: Arc<AtomicBool>,
+}
+
+async fn readyz(State(readiness): State<Readiness>) -> (StatusCode, Json<Value>) {
+    let broker = readiness.connected.load(Ordering::SeqCst);
+    let database = sqlx::query("SELECT 1").execute(&readiness.db).await.is_ok();
+    let status = if broker && database {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
+    (status, Json(json!({"broker": word(broker), "database": word(database)})))
+}

@@ -1,0 +1,74 @@
+//! One delivery of one event: every downstream call it makes is recorded before it is made.
+
+use reqwest::Method;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::call::CallResult;
+use crate::context::WorkerContext;
+use crate::genesys::TokenError;
+use crate::outcome::Outcome;
+use crate::record;
+
+/// What can stop a delivery before it reaches a verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum AttemptError {
+    /// Postgres failed: the message is not acked, so it comes back.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// No Genesys token could be had.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+/// The calls of one delivery, kept for the final transaction.
+pub struct Attempt<'a> {
+    ctx: &'a WorkerContext,
+    event_id: Uuid,
+    number: i32,
+    /// Every call made so far, with the id of its attempt row.
+    pub calls: Vec<(i64, CallResult)>,
+}
+
+impl<'a> Attempt<'a> {
+    /// Delivery `number` of `event_id`.
+    pub fn new(ctx: &'a WorkerContext, event_id: Uuid, number: i32) -> Self {
+        Self {
+            ctx,
+            event_id,
+            number,
+            calls: Vec::new(),
+        }
+    }
+
+    /// A Genesys API call: recorded, made, and on 401 made once more with a new token.
+    pub async fn genesys_call(
+        &mut self,
+        operation: &str,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<CallResult, AttemptError> {
+        let genesys = &self.ctx.genesys;
+        let token = genesys.token().await?;
+        let row = self.record_start(operation).await?;
+        let result = genesys.call(method.clone(), path, body, &token).await;
+        self.calls.push((row, result.clone()));
+        if result.outcome != Outcome::Auth {
+            return Ok(result);
+        }
+        tracing::info!(operation, "Genesys answered 401: fetching a new token and trying once more");
+        genesys.invalidate(&token);
+        let token = genesys.token().await?;
+        let row = self.record_start(operation).await?;
+        let retried = genesys.call(method, path, body, &token).await;
+        self.calls.push((row, retried.clone()));
+        Ok(retried)
+    }
+
+    /// Inserts and commits the call's attempt row; its result is written with the verdict.
+    async fn record_start(&self, operation: &str) -> Result<i64, sqlx::Error> {
+        let call_seq = i32::try_from(self.calls.len() + 1).unwrap_or(i32::MAX);
+        record::start_call(&self.ctx.db, self.event_id, self.number, call_seq, "genesys", operation).await
+    }
+}

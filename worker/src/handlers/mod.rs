@@ -1,0 +1,3 @@
+//! One handler per event kind.
+
+pub mod fallback;
