@@ -69,18 +69,20 @@ pub fn known_version() -> i64 {
 /// Refuses to run on a database that is not migrated to exactly this binary's schema.
 pub async fn ensure_schema_current(pool: &PgPool) -> Result<(), SchemaError> {
     let known = known_version();
-    let table_exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-        .fetch_one(pool)
-        .await?;
+    let table_exists: bool =
+        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(pool)
+            .await?;
     if !table_exists {
         return Err(SchemaError::NotMigrated {
             applied: None,
             needed: known,
         });
     }
-    let rows: Vec<(i64, bool)> = sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<(i64, bool)> =
+        sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(pool)
+            .await?;
     if let Some((version, _)) = rows.iter().find(|(_, success)| !success) {
         return Err(SchemaError::Dirty(*version));
     }

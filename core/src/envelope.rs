@@ -82,7 +82,10 @@ mod tests {
         let raw: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(raw["version"], "1");
         assert_eq!(raw["kind"], "cognigy.fallback");
-        assert_eq!(QueueMessage::from_bytes(&bytes).unwrap().into_envelope(), envelope);
+        assert_eq!(
+            QueueMessage::from_bytes(&bytes).unwrap().into_envelope(),
+            envelope
+        );
     }
 
     #[test]

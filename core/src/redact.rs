@@ -36,7 +36,8 @@ mod tests {
 
     #[test]
     fn url_tokens_are_redacted_at_any_depth() {
-        let payload = json!({"URLToken": "abc", "data": {"URLToken": "def", "x": [{"URLToken": "g"}]}});
+        let payload =
+            json!({"URLToken": "abc", "data": {"URLToken": "def", "x": [{"URLToken": "g"}]}});
         let text = redact_payload(&payload).to_string();
         assert!(!text.contains("abc") && !text.contains("def") && !text.contains("\"g\""));
         assert_eq!(redact_payload(&json!({"a": 1})), json!({"a": 1}));

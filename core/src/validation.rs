@@ -40,21 +40,36 @@ impl<'a> Fields<'a> {
 
     /// The first of `names` that is present and not null, with the name it was found under.
     fn find(&self, names: &[&'static str]) -> Option<(&'static str, &'a Value)> {
-        names
-            .iter()
-            .find_map(|name| self.object.get(*name).filter(|v| !v.is_null()).map(|v| (*name, v)))
+        names.iter().find_map(|name| {
+            self.object
+                .get(*name)
+                .filter(|v| !v.is_null())
+                .map(|v| (*name, v))
+        })
     }
 
     /// A string that must be present, non-empty and at most `max_chars` characters.
-    pub fn required_str(&self, names: &[&'static str], max_chars: usize) -> Result<String, FieldError> {
+    pub fn required_str(
+        &self,
+        names: &[&'static str],
+        max_chars: usize,
+    ) -> Result<String, FieldError> {
         match self.optional_str(names, max_chars)? {
             Some(s) if !s.is_empty() => Ok(s),
-            _ => Err(FieldError::new(names[0], "required", format!("{} is required", names[0]))),
+            _ => Err(FieldError::new(
+                names[0],
+                "required",
+                format!("{} is required", names[0]),
+            )),
         }
     }
 
     /// A string of at most `max_chars` characters, or nothing.
-    pub fn optional_str(&self, names: &[&'static str], max_chars: usize) -> Result<Option<String>, FieldError> {
+    pub fn optional_str(
+        &self,
+        names: &[&'static str],
+        max_chars: usize,
+    ) -> Result<Option<String>, FieldError> {
         let Some((name, value)) = self.find(names) else {
             return Ok(None);
         };
@@ -72,7 +87,12 @@ impl<'a> Fields<'a> {
     }
 
     /// A number within `min..=max`, or nothing.
-    pub fn optional_number(&self, names: &[&'static str], min: f64, max: f64) -> Result<Option<f64>, FieldError> {
+    pub fn optional_number(
+        &self,
+        names: &[&'static str],
+        min: f64,
+        max: f64,
+    ) -> Result<Option<f64>, FieldError> {
         let Some((name, value)) = self.find(names) else {
             return Ok(None);
         };
@@ -101,7 +121,10 @@ impl<'a> Fields<'a> {
     }
 
     /// A JSON object, or nothing.
-    pub fn optional_object(&self, names: &[&'static str]) -> Result<Option<Map<String, Value>>, FieldError> {
+    pub fn optional_object(
+        &self,
+        names: &[&'static str],
+    ) -> Result<Option<Map<String, Value>>, FieldError> {
         let Some((name, value)) = self.find(names) else {
             return Ok(None);
         };

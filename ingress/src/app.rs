@@ -47,17 +47,25 @@ impl Application {
             retry_after_secs: settings.ingress.retry_after_secs,
             intent_score_threshold: settings.ingress.intent_score_threshold,
         };
-        Ok(Self { public, admin, state })
+        Ok(Self {
+            public,
+            admin,
+            state,
+        })
     }
 
     /// Address of the public webhook listener.
     pub fn public_addr(&self) -> SocketAddr {
-        self.public.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+        self.public
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
     /// Address of the admin listener.
     pub fn admin_addr(&self) -> SocketAddr {
-        self.admin.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+        self.admin
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
     /// The publisher, so callers (tests) can wait for the broker connection.

@@ -30,7 +30,10 @@ fn presented_key(headers: &HeaderMap) -> Option<&str> {
     if let Some(value) = headers.get(API_KEY_HEADER) {
         return value.to_str().ok().map(str::trim);
     }
-    let authorization = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let authorization = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let scheme = authorization.get(..API_KEY_SCHEME.len())?;
     scheme
         .eq_ignore_ascii_case(API_KEY_SCHEME)
@@ -50,8 +53,14 @@ mod tests {
     #[test]
     fn both_header_forms_carry_the_key() {
         assert_eq!(presented_key(&headers("x-api-key", "k1")), Some("k1"));
-        assert_eq!(presented_key(&headers("authorization", "ApiKey k2")), Some("k2"));
-        assert_eq!(presented_key(&headers("authorization", "apikey k3")), Some("k3"));
+        assert_eq!(
+            presented_key(&headers("authorization", "ApiKey k2")),
+            Some("k2")
+        );
+        assert_eq!(
+            presented_key(&headers("authorization", "apikey k3")),
+            Some("k3")
+        );
         assert_eq!(presented_key(&headers("authorization", "Bearer k4")), None);
         assert_eq!(presented_key(&HeaderMap::new()), None);
     }

@@ -40,7 +40,8 @@ where
 {
     let body = body.map_err(|r| ApiError::from_body_rejection(r, state.body_limit))?;
     require_json_content_type(headers)?;
-    let raw: Value = serde_json::from_slice(&body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let raw: Value =
+        serde_json::from_slice(&body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     let payload = parse(&raw)?;
     let envelope = EventEnvelope {
         event_id: Uuid::now_v7(),

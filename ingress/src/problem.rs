@@ -76,7 +76,9 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::MalformedJson(_) | Self::InvalidHeader { .. } | Self::BadBody => StatusCode::BAD_REQUEST,
+            Self::MalformedJson(_) | Self::InvalidHeader { .. } | Self::BadBody => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -125,7 +127,9 @@ impl IntoResponse for ApiError {
                 body["rule"] = json!("json");
             }
             Self::Unavailable { cause, .. } => tracing::warn!(error = %cause, "event not accepted"),
-            Self::Internal(error) => tracing::error!(error = format!("{error:#}"), "internal error"),
+            Self::Internal(error) => {
+                tracing::error!(error = format!("{error:#}"), "internal error")
+            }
             _ => {}
         }
         let mut response = (status, body.to_string()).into_response();

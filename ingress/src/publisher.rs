@@ -112,13 +112,19 @@ impl Publisher {
             .map_err(|e| self.channel_failed(e))?;
         match confirmation {
             Confirmation::Ack(None) => Ok(()),
-            Confirmation::Ack(Some(_returned)) => Err(PublishError::Unroutable(routing_key.to_owned())),
+            Confirmation::Ack(Some(_returned)) => {
+                Err(PublishError::Unroutable(routing_key.to_owned()))
+            }
             Confirmation::Nack(_) | Confirmation::NotRequested => Err(PublishError::Nacked),
         }
     }
 
     fn live_channel(&self) -> Option<Channel> {
-        let guard = self.inner.channel.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let guard = self
+            .inner
+            .channel
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         guard.as_ref().filter(|c| c.status().connected()).cloned()
     }
 
@@ -130,7 +136,10 @@ impl Publisher {
 
 impl Inner {
     fn set_channel(&self, channel: Option<Channel>) {
-        let mut guard = self.channel.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self
+            .channel
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *guard = channel;
     }
 }
@@ -169,6 +178,8 @@ async fn open(inner: &Arc<Inner>) -> Result<(Connection, Channel), lapin::Error>
     });
     let channel = connection.create_channel().await?;
     inner.topology.declare(&channel).await?;
-    channel.confirm_select(ConfirmSelectOptions::default()).await?;
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
     Ok((connection, channel))
 }

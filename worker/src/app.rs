@@ -38,9 +38,13 @@ impl Worker {
     /// Genesys client and binds the admin listener.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let endpoints = settings.require_worker()?;
-        let db = db::connect(settings.require_database_url()?, &settings.database, "cxrelay-worker")
-            .await
-            .context("cannot connect to Postgres (DATABASE_URL)")?;
+        let db = db::connect(
+            settings.require_database_url()?,
+            &settings.database,
+            "cxrelay-worker",
+        )
+        .await
+        .context("cannot connect to Postgres (DATABASE_URL)")?;
         db::ensure_schema_current(&db).await?;
         let genesys = &settings.genesys;
         let http = reqwest::Client::builder()
@@ -53,7 +57,10 @@ impl Worker {
             http.clone(),
             &endpoints.login_base,
             genesys.client_id.clone().unwrap_or_default(),
-            genesys.client_secret.clone().context("genesys.client_secret")?,
+            genesys
+                .client_secret
+                .clone()
+                .context("genesys.client_secret")?,
         );
         let ctx = WorkerContext {
             db,
@@ -67,9 +74,9 @@ impl Worker {
             prefetch: settings.worker.prefetch.max(1),
         };
         let admin_addr = settings.worker.admin_addr;
-        let admin = TcpListener::bind(admin_addr)
-            .await
-            .with_context(|| format!("cannot listen on {admin_addr} (CXRELAY_WORKER__ADMIN_ADDR)"))?;
+        let admin = TcpListener::bind(admin_addr).await.with_context(|| {
+            format!("cannot listen on {admin_addr} (CXRELAY_WORKER__ADMIN_ADDR)")
+        })?;
         Ok(Self {
             ctx,
             consumer,
@@ -80,7 +87,9 @@ impl Worker {
 
     /// Address of the admin listener.
     pub fn admin_addr(&self) -> SocketAddr {
-        self.admin.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+        self.admin
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
     /// The shared context, for driving [`crate::process::process_message`] directly.
@@ -133,5 +142,8 @@ async fn readyz(State(readiness): State<Readiness>) -> (StatusCode, Json<Value>)
         StatusCode::SERVICE_UNAVAILABLE
     };
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
-    (status, Json(json!({"broker": word(broker), "database": word(database)})))
+    (
+        status,
+        Json(json!({"broker": word(broker), "database": word(database)})),
+    )
 }

@@ -57,7 +57,10 @@ impl<'a> Attempt<'a> {
         if result.outcome != Outcome::Auth {
             return Ok(result);
         }
-        tracing::info!(operation, "Genesys answered 401: fetching a new token and trying once more");
+        tracing::info!(
+            operation,
+            "Genesys answered 401: fetching a new token and trying once more"
+        );
         genesys.invalidate(&token);
         let token = genesys.token().await?;
         let row = self.record_start(operation).await?;
@@ -69,6 +72,14 @@ impl<'a> Attempt<'a> {
     /// Inserts and commits the call's attempt row; its result is written with the verdict.
     async fn record_start(&self, operation: &str) -> Result<i64, sqlx::Error> {
         let call_seq = i32::try_from(self.calls.len() + 1).unwrap_or(i32::MAX);
-        record::start_call(&self.ctx.db, self.event_id, self.number, call_seq, "genesys", operation).await
+        record::start_call(
+            &self.ctx.db,
+            self.event_id,
+            self.number,
+            call_seq,
+            "genesys",
+            operation,
+        )
+        .await
     }
 }

@@ -9,7 +9,9 @@ use cxrelay_core::amqp::{self, Topology};
 use cxrelay_core::kinds::Target;
 use futures::StreamExt;
 use lapin::message::Delivery;
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions};
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions,
+};
 use lapin::types::FieldTable;
 use secrecy::SecretString;
 use tokio::sync::watch;
@@ -36,7 +38,12 @@ pub struct ConsumerConfig {
 
 /// Consumes until `shutdown` fires, then waits for in-flight events to be settled.
 /// `connected` tells readiness whether a consumer is live.
-pub async fn run(ctx: WorkerContext, config: ConsumerConfig, shutdown: watch::Receiver<()>, connected: Arc<AtomicBool>) {
+pub async fn run(
+    ctx: WorkerContext,
+    config: ConsumerConfig,
+    shutdown: watch::Receiver<()>,
+    connected: Arc<AtomicBool>,
+) {
     let mut backoff = RECONNECT_MIN_BACKOFF;
     loop {
         let result = consume_once(&ctx, &config, shutdown.clone(), &connected).await;
@@ -50,7 +57,9 @@ pub async fn run(ctx: WorkerContext, config: ConsumerConfig, shutdown: watch::Re
                 tracing::warn!("the broker closed the consumer; reconnecting");
                 backoff = RECONNECT_MIN_BACKOFF;
             }
-            Err(error) => tracing::warn!(%error, retry_in = ?backoff, "cannot consume from the broker"),
+            Err(error) => {
+                tracing::warn!(%error, retry_in = ?backoff, "cannot consume from the broker")
+            }
         }
         let mut stop = shutdown.clone();
         tokio::select! {
@@ -72,10 +81,17 @@ async fn consume_once(
     config.topology.declare(&channel).await?;
     // The broker hands out at most `prefetch` unacked messages: memory and concurrency stay
     // bounded however long the backlog is.
-    channel.basic_qos(config.prefetch, BasicQosOptions::default()).await?;
+    channel
+        .basic_qos(config.prefetch, BasicQosOptions::default())
+        .await?;
     let queue = config.topology.work_queue(config.target);
     let consumer = channel
-        .basic_consume(&queue, "", BasicConsumeOptions::default(), FieldTable::default())
+        .basic_consume(
+            &queue,
+            "",
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
         .await?;
     connected.store(true, Ordering::SeqCst);
     tracing::info!(%queue, prefetch = config.prefetch, "consuming");

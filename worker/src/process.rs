@@ -47,7 +47,10 @@ pub async fn process_message(ctx: &WorkerContext, data: &[u8]) -> Disposition {
     }
 }
 
-async fn process_envelope(ctx: &WorkerContext, envelope: &EventEnvelope) -> Result<(), sqlx::Error> {
+async fn process_envelope(
+    ctx: &WorkerContext,
+    envelope: &EventEnvelope,
+) -> Result<(), sqlx::Error> {
     let Some(number) = record::begin_event(&ctx.db, envelope).await? else {
         tracing::info!("event already has its final state: acknowledging the redelivery");
         return Ok(());
@@ -65,8 +68,12 @@ async fn process_envelope(ctx: &WorkerContext, envelope: &EventEnvelope) -> Resu
     let verdict = match handled {
         Ok(verdict) => verdict,
         Err(AttemptError::Database(error)) => return Err(error),
-        Err(AttemptError::Token(error @ TokenError::Rejected { .. })) => Verdict::dead("token_rejected", error.to_string()),
-        Err(AttemptError::Token(error @ TokenError::Unavailable(_))) => Verdict::dead("unavailable", error.to_string()),
+        Err(AttemptError::Token(error @ TokenError::Rejected { .. })) => {
+            Verdict::dead("token_rejected", error.to_string())
+        }
+        Err(AttemptError::Token(error @ TokenError::Unavailable(_))) => {
+            Verdict::dead("unavailable", error.to_string())
+        }
     };
     match &verdict {
         Verdict::Succeeded { .. } => tracing::info!(calls = attempt.calls.len(), "event succeeded"),

@@ -16,7 +16,10 @@ const ACTOR: &str = "worker";
 /// Marks the event `processing` (creating its row on first sight) and counts the attempt.
 /// `None` when the event already reached a final state: a redelivery after the outcome was
 /// committed but before the ack, which must not call anyone again.
-pub async fn begin_event(db: &PgPool, envelope: &EventEnvelope) -> Result<Option<i32>, sqlx::Error> {
+pub async fn begin_event(
+    db: &PgPool,
+    envelope: &EventEnvelope,
+) -> Result<Option<i32>, sqlx::Error> {
     let mut tx = db.begin().await?;
     let attempt: Option<i32> = sqlx::query_scalar(
         "INSERT INTO events (id, kind, target, status, request_id, idempotency_key, payload,
@@ -37,11 +40,16 @@ pub async fn begin_event(db: &PgPool, envelope: &EventEnvelope) -> Result<Option
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(attempt) = attempt {
-        audit(&mut tx, envelope.event_id, "event.processing", json!({
-            "attempt": attempt,
-            "kind": envelope.kind.as_str(),
-            "requestId": envelope.request_id,
-        }))
+        audit(
+            &mut tx,
+            envelope.event_id,
+            "event.processing",
+            json!({
+                "attempt": attempt,
+                "kind": envelope.kind.as_str(),
+                "requestId": envelope.request_id,
+            }),
+        )
         .await?;
     }
     tx.commit().await?;
@@ -112,17 +120,26 @@ pub async fn finish_event(
     .bind(status)
     .bind(&result)
     .bind(reason)
-    .bind(detail.or_else(|| last.and_then(|c| c.error_message.clone())).filter(|_| status != "succeeded"))
+    .bind(
+        detail
+            .or_else(|| last.and_then(|c| c.error_message.clone()))
+            .filter(|_| status != "succeeded"),
+    )
     .bind(last.and_then(|c| c.http_status).map(i32::from))
     .bind(last.and_then(|c| c.error_code.clone()))
     .execute(&mut *tx)
     .await?;
-    audit(&mut tx, event_id, &format!("event.{status}"), json!({
-        "reason": reason,
-        "calls": calls.len(),
-        "lastHttpStatus": last.and_then(|c| c.http_status),
-        "correlationId": last.and_then(|c| c.correlation_id.clone()),
-    }))
+    audit(
+        &mut tx,
+        event_id,
+        &format!("event.{status}"),
+        json!({
+            "reason": reason,
+            "calls": calls.len(),
+            "lastHttpStatus": last.and_then(|c| c.http_status),
+            "correlationId": last.and_then(|c| c.correlation_id.clone()),
+        }),
+    )
     .await?;
     tx.commit().await
 }

@@ -121,7 +121,10 @@ impl Topology {
                 "x-overflow".into(),
                 AMQPValue::LongString("reject-publish".into()),
             );
-            args.insert("x-delivery-limit".into(), AMQPValue::LongLongInt(DELIVERY_LIMIT));
+            args.insert(
+                "x-delivery-limit".into(),
+                AMQPValue::LongLongInt(DELIVERY_LIMIT),
+            );
             channel
                 .queue_declare(&self.work_queue(target), durable_queue, args)
                 .await?;
@@ -144,7 +147,10 @@ impl Topology {
 /// Quorum queues: replicated (Raft) on a cluster, durable, and able to count deliveries.
 fn quorum_args() -> FieldTable {
     let mut args = FieldTable::default();
-    args.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+    args.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString("quorum".into()),
+    );
     args
 }
 

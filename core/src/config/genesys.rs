@@ -52,7 +52,9 @@ impl GenesysEndpoints {
             if !GENESYS_REGIONS.contains(&region) {
                 return Err(ConfigError::invalid(
                     "genesys.region",
-                    format!("'{region}' is not a Genesys Cloud region domain (e.g. mypurecloud.ie)"),
+                    format!(
+                        "'{region}' is not a Genesys Cloud region domain (e.g. mypurecloud.ie)"
+                    ),
                 ));
             }
             Url::parse(&format!("https://{host}.{region}"))
@@ -85,7 +87,10 @@ mod tests {
         };
         let endpoints = GenesysEndpoints::resolve(&settings).unwrap();
         assert_eq!(endpoints.api_base.as_str(), "https://api.mypurecloud.ie/");
-        assert_eq!(endpoints.login_base.as_str(), "https://login.mypurecloud.ie/");
+        assert_eq!(
+            endpoints.login_base.as_str(),
+            "https://login.mypurecloud.ie/"
+        );
     }
 
     #[test]

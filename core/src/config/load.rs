@@ -27,13 +27,14 @@ pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         }
         figment = figment.merge(Toml::file_exact(path));
     }
-    figment = figment
-        .merge(Env::prefixed(ENV_PREFIX).split("__"))
-        .merge(
-            Env::raw()
-                .only(&["DATABASE_URL", "AMQP_URL"])
-                .map(|key| key.as_str().to_ascii_lowercase().replacen('_', ".", 1).into()),
-        );
+    figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__")).merge(
+        Env::raw().only(&["DATABASE_URL", "AMQP_URL"]).map(|key| {
+            key.as_str()
+                .to_ascii_lowercase()
+                .replacen('_', ".", 1)
+                .into()
+        }),
+    );
     figment.extract::<Settings>().map_err(first_error)
 }
 
@@ -42,18 +43,26 @@ pub fn env_name(key: &str) -> String {
     match key {
         "database.url" => "DATABASE_URL".to_owned(),
         "amqp.url" => "AMQP_URL".to_owned(),
-        other => format!("{ENV_PREFIX}{}", other.replace('.', "__").to_ascii_uppercase()),
+        other => format!(
+            "{ENV_PREFIX}{}",
+            other.replace('.', "__").to_ascii_uppercase()
+        ),
     }
 }
 
 fn first_error(error: figment::Error) -> ConfigError {
     // figment reports one error per bad value; the first is enough to fix and re-run.
-    let error = error.into_iter().next().unwrap_or_else(|| figment::Error::from("unknown"));
+    let error = error
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| figment::Error::from("unknown"));
     let key = error.path.join(".");
     ConfigError::invalid(&key, error.kind.to_string())
 }
 
 #[cfg(test)]
+// figment's Jail fixes the closure's error type; its size is not ours to choose.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
     use secrecy::ExposeSecret;
@@ -61,7 +70,10 @@ mod tests {
     #[test]
     fn environment_overrides_the_file_which_overrides_defaults() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("cx.toml", "[ingress]\naddr = \"127.0.0.1:7000\"\nretry_after_secs = 9\n")?;
+            jail.create_file(
+                "cx.toml",
+                "[ingress]\naddr = \"127.0.0.1:7000\"\nretry_after_secs = 9\n",
+            )?;
             jail.set_env("CXRELAY_INGRESS__ADDR", "127.0.0.1:7001");
             jail.set_env("CXRELAY_INGRESS__API_KEYS", "k1,k2");
             jail.set_env("DATABASE_URL", "postgres://u@h/db");
@@ -87,7 +99,9 @@ mod tests {
             jail.set_env("CXRELAY_INGRESS__ADDR", "not-an-address");
             let err = load(None).unwrap_err();
             assert_eq!(err.env, "CXRELAY_INGRESS__ADDR");
-            assert!(err.to_string().starts_with("configuration error: CXRELAY_INGRESS__ADDR"));
+            assert!(err
+                .to_string()
+                .starts_with("configuration error: CXRELAY_INGRESS__ADDR"));
             Ok(())
         });
     }

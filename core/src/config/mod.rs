@@ -23,7 +23,7 @@ use serde::Deserialize;
 use url::Url;
 
 /// All settings; every section has defaults so that a partial file or environment is enough.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// Postgres connection.
@@ -40,20 +40,6 @@ pub struct Settings {
     pub sim: SimSettings,
     /// Log output.
     pub log: LogSettings,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            database: DatabaseSettings::default(),
-            amqp: AmqpSettings::default(),
-            ingress: IngressSettings::default(),
-            worker: WorkerSettings::default(),
-            genesys: GenesysSettings::default(),
-            sim: SimSettings::default(),
-            log: LogSettings::default(),
-        }
-    }
 }
 
 /// Postgres settings (`DATABASE_URL`, `CXRELAY_DATABASE__*`).
@@ -280,7 +266,13 @@ impl Settings {
         if self.genesys.client_secret.is_none() {
             return Err(ConfigError::missing("genesys.client_secret"));
         }
-        if self.genesys.fallback_flow_id.as_deref().unwrap_or("").is_empty() {
+        if self
+            .genesys
+            .fallback_flow_id
+            .as_deref()
+            .unwrap_or("")
+            .is_empty()
+        {
             return Err(ConfigError::missing("genesys.fallback_flow_id"));
         }
         Ok(endpoints)

@@ -43,6 +43,8 @@ pub(super) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error
 }
 
 /// `Option<SecretString>` from any scalar.
-pub(super) fn option_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+pub(super) fn option_secret<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<SecretString>, D::Error> {
     Ok(option_string(d)?.map(SecretString::from))
 }

@@ -84,7 +84,9 @@ impl FallbackEvent {
     fn check_is_fallback(&self, threshold: f64) -> Result<(), FieldError> {
         let no_intent = match &self.intent {
             None => true,
-            Some(intent) => FALLBACK_INTENTS.iter().any(|f| intent.eq_ignore_ascii_case(f)),
+            Some(intent) => FALLBACK_INTENTS
+                .iter()
+                .any(|f| intent.eq_ignore_ascii_case(f)),
         };
         let low_score = self.intent_score.is_some_and(|score| score < threshold);
         if no_intent || low_score || self.understood == Some(false) {

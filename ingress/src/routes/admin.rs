@@ -22,5 +22,8 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         StatusCode::SERVICE_UNAVAILABLE
     };
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
-    (status, Json(json!({"broker": word(broker), "database": word(database)})))
+    (
+        status,
+        Json(json!({"broker": word(broker), "database": word(database)})),
+    )
 }

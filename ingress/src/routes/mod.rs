@@ -22,7 +22,10 @@ pub fn public_router(state: AppState) -> Router {
     Router::new()
         .route("/v1/cognigy/fallback", post(fallback::accept_fallback))
         .route("/v1/events/{id}", get(events::event_status))
-        .route_layer(middleware::from_fn_with_state(state.api_keys.clone(), require_api_key))
+        .route_layer(middleware::from_fn_with_state(
+            state.api_keys.clone(),
+            require_api_key,
+        ))
         .layer(DefaultBodyLimit::max(state.body_limit))
         .with_state(state)
         // Outermost first: a request id is set (or kept from the caller), the span names it,

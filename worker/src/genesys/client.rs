@@ -25,7 +25,11 @@ pub struct GenesysClient {
 impl GenesysClient {
     /// A client for `api_base` authenticating through `tokens`.
     pub fn new(http: reqwest::Client, api_base: Url, tokens: Arc<TokenProvider>) -> Self {
-        Self { http, api_base, tokens }
+        Self {
+            http,
+            api_base,
+            tokens,
+        }
     }
 
     /// A token for the next call.
@@ -39,7 +43,13 @@ impl GenesysClient {
     }
 
     /// One call with `token`; never fails, every failure is a classified [`CallResult`].
-    pub async fn call(&self, method: Method, path: &str, body: Option<&Value>, token: &AccessToken) -> CallResult {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        token: &AccessToken,
+    ) -> CallResult {
         let started = Instant::now();
         let url = match self.api_base.join(path.trim_start_matches('/')) {
             Ok(url) => url,

@@ -74,8 +74,15 @@ struct TokenErrorBody {
 
 impl TokenProvider {
     /// A provider for `client_id` at `{login_base}/oauth/token`.
-    pub fn new(http: reqwest::Client, login_base: &Url, client_id: String, client_secret: SecretString) -> Self {
-        let token_url = login_base.join("oauth/token").unwrap_or_else(|_| login_base.clone());
+    pub fn new(
+        http: reqwest::Client,
+        login_base: &Url,
+        client_id: String,
+        client_secret: SecretString,
+    ) -> Self {
+        let token_url = login_base
+            .join("oauth/token")
+            .unwrap_or_else(|_| login_base.clone());
         Self {
             http,
             token_url,
@@ -133,12 +140,17 @@ impl TokenProvider {
             .map_err(|e| TokenError::Unavailable(e.without_url().to_string()))?;
         let status = response.status();
         if status.is_success() {
-            let body: TokenResponse = response
-                .json()
-                .await
-                .map_err(|e| TokenError::Unavailable(format!("unreadable token response: {}", e.without_url())))?;
-            tracing::info!(expires_in = body.expires_in, "fetched a Genesys access token");
-            return Ok((AccessToken(body.access_token.into()), Duration::from_secs(body.expires_in)));
+            let body: TokenResponse = response.json().await.map_err(|e| {
+                TokenError::Unavailable(format!("unreadable token response: {}", e.without_url()))
+            })?;
+            tracing::info!(
+                expires_in = body.expires_in,
+                "fetched a Genesys access token"
+            );
+            return Ok((
+                AccessToken(body.access_token.into()),
+                Duration::from_secs(body.expires_in),
+            ));
         }
         if status.is_client_error() && status.as_u16() != 408 && status.as_u16() != 429 {
             let body: TokenErrorBody = response.json().await.unwrap_or_default();

@@ -1,0 +1,114 @@
+//! Assembling the router and running it: in-process for tests ([`start`]) or until a signal
+//! for the binary ([`run_until_stopped`]).
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::recording::RecordedCall;
+use crate::state::{SimConfig, SimState};
+use crate::{control, faults, genesys, recording};
+
+/// The whole simulator. Layers run outside in: record the call, add the Genesys API headers,
+/// apply a pending fault, then route (with the bearer check on `/api/v2`).
+pub fn router(state: SimState) -> Router {
+    Router::new()
+        .merge(genesys::routes(state.clone()))
+        .merge(control::routes())
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(genesys::not_found)
+        .layer(from_fn_with_state(state.clone(), faults::inject))
+        .layer(from_fn_with_state(
+            state.clone(),
+            genesys::headers::api_headers,
+        ))
+        .layer(from_fn_with_state(state.clone(), recording::record))
+        .with_state(state)
+}
+
+/// Serves the simulator on `listener` until `shutdown` resolves, then finishes in-flight
+/// requests.
+pub async fn run_until_stopped<S>(
+    listener: TcpListener,
+    config: SimConfig,
+    shutdown: S,
+) -> anyhow::Result<()>
+where
+    S: Future<Output = ()> + Send + 'static,
+{
+    serve(listener, SimState::new(config), shutdown).await
+}
+
+async fn serve<S>(listener: TcpListener, state: SimState, shutdown: S) -> anyhow::Result<()>
+where
+    S: Future<Output = ()> + Send + 'static,
+{
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the simulator's server failed")
+}
+
+/// A simulator serving on a background task.
+///
+/// Dropping it stops the server (the shutdown trigger is dropped with it); call
+/// [`RunningSim::shutdown`] to stop it and wait until in-flight requests are answered.
+pub struct RunningSim {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    state: SimState,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+/// Starts the simulator on `listener` (bind `127.0.0.1:0` for a free port) on a tokio task.
+pub async fn start(listener: TcpListener, config: SimConfig) -> anyhow::Result<RunningSim> {
+    let addr = listener
+        .local_addr()
+        .context("the listener has no local address")?;
+    let state = SimState::new(config);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, state.clone(), async move {
+        // A dropped sender (the `RunningSim` went away) stops the server like a sent signal.
+        let _ = stopped.await;
+    }));
+    tracing::info!(%addr, "cxrelay-sim listening");
+    Ok(RunningSim {
+        addr,
+        state,
+        stop,
+        task,
+    })
+}
+
+impl RunningSim {
+    /// `http://127.0.0.1:PORT`: the base URL of both the login and the API host.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every recorded call so far, in arrival order (what `GET /_sim/calls` answers).
+    pub fn calls(&self) -> Vec<RecordedCall> {
+        self.state.calls().snapshot()
+    }
+
+    /// The shared state, to drive the simulator without HTTP (expire tokens, add faults, look
+    /// at executions).
+    pub fn state(&self) -> &SimState {
+        &self.state
+    }
+
+    /// Stops accepting connections and waits until in-flight requests are answered.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        // The server may already have stopped on an error; the join below reports it.
+        let _ = self.stop.send(());
+        self.task.await.context("the simulator's task panicked")?
+    }
+}

@@ -1,0 +1,10 @@
+//! The simulator over HTTP, started in-process on port 0 as other crates' tests start it.
+
+// Helpers outside `#[test]` functions are test code too: a panic there is the failure report.
+#![allow(clippy::unwrap_used)]
+
+mod control;
+mod faults;
+mod flows;
+mod helpers;
+mod oauth;

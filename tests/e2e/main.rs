@@ -1,0 +1,11 @@
+//! End-to-end tests: real RabbitMQ, real Postgres, the simulator over real HTTP.
+
+// Helpers outside `#[test]` functions unwrap too: in a test binary a panic is the report.
+#![allow(clippy::unwrap_used)]
+
+mod broker_outage;
+mod concurrency;
+mod delivery;
+mod genesys_failures;
+mod intake_rejections;
+mod schema;

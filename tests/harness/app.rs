@@ -1,0 +1,310 @@
+//! `spawn_app`: the whole pipeline on free ports, isolated per test.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use cxrelay_core::amqp::Topology;
+use cxrelay_core::config::{ApiKeys, Settings};
+use cxrelay_core::kinds::Target;
+use cxrelay_sim::{RunningSim, SimConfig};
+use reqwest::Response;
+use secrecy::SecretString;
+use serde_json::Value;
+use sqlx::PgPool;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use crate::proxy::TcpProxy;
+use crate::{broker, database, wait};
+
+/// The inbound key every test app accepts.
+pub const API_KEY: &str = "test-key-0f3c9a";
+/// The OAuth client the simulator accepts.
+pub const CLIENT_ID: &str = "test-client";
+/// Its secret.
+pub const CLIENT_SECRET: &str = "test-secret-7d41";
+/// The fallback workflow id configured in the worker.
+pub const FLOW_ID: &str = "8a2f6e8c-55d9-4d38-9d7e-1c2b3a4d5e6f";
+/// How long a test waits for the pipeline to do something before failing.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    /// Start a worker (off: events stay in the queue, so a test can count them there).
+    pub worker: bool,
+    /// Route the ingress's broker connection through a [`TcpProxy`] the test controls.
+    pub broker_proxy: bool,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            worker: true,
+            broker_proxy: false,
+        }
+    }
+}
+
+/// A running pipeline and handles on its parts.
+pub struct TestApp {
+    /// Base URL of the public listener.
+    pub public_url: String,
+    /// Base URL of the ingress admin listener.
+    pub admin_url: String,
+    /// Base URL of the worker admin listener, when a worker runs.
+    pub worker_admin_url: Option<String>,
+    /// Client for all requests.
+    pub http: reqwest::Client,
+    /// The test's own database.
+    pub db: PgPool,
+    /// Its name.
+    pub db_name: String,
+    /// The test's own exchanges and queues.
+    pub topology: Topology,
+    /// The simulated Genesys.
+    pub sim: RunningSim,
+    /// The proxy in front of the broker, if asked for.
+    pub proxy: Option<TcpProxy>,
+    /// The settings the processes run with.
+    pub settings: Settings,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// Settings for a pipeline on `db_url`, under AMQP prefix `prefix`, calling the simulator.
+pub fn settings_for(db_url: &str, amqp_url: &str, prefix: &str, sim_url: &str) -> Settings {
+    let mut settings = Settings::default();
+    let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
+    settings.database.url = Some(SecretString::from(db_url.to_owned()));
+    settings.database.max_connections = 20;
+    settings.amqp.url = Some(SecretString::from(amqp_url.to_owned()));
+    settings.amqp.prefix = prefix.to_owned();
+    settings.ingress.addr = any_port;
+    settings.ingress.admin_addr = any_port;
+    settings.ingress.api_keys = ApiKeys::new([API_KEY]);
+    settings.ingress.confirm_timeout_ms = 2_000;
+    settings.worker.admin_addr = any_port;
+    let sim: url::Url = sim_url.parse().expect("simulator URL");
+    settings.genesys.api_base_url = Some(sim.clone());
+    settings.genesys.login_base_url = Some(sim);
+    settings.genesys.client_id = Some(CLIENT_ID.to_owned());
+    settings.genesys.client_secret = Some(SecretString::from(CLIENT_SECRET));
+    settings.genesys.fallback_flow_id = Some(FLOW_ID.to_owned());
+    settings.genesys.request_timeout_ms = 5_000;
+    settings
+}
+
+/// Starts a simulator on a free port.
+pub async fn start_sim() -> RunningSim {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the simulator");
+    cxrelay_sim::start(
+        listener,
+        SimConfig {
+            client_id: CLIENT_ID.to_owned(),
+            client_secret: CLIENT_SECRET.to_owned(),
+            token_expires_in_secs: 86_400,
+        },
+    )
+    .await
+    .expect("start the simulator")
+}
+
+/// A fresh database, prefix and simulator, with the ingress (and by default a worker) serving.
+pub async fn spawn_app(options: AppOptions) -> TestApp {
+    let id = Uuid::new_v4().simple().to_string()[..12].to_owned();
+    let db_name = format!("cxrelay_test_{id}");
+    let db = database::create(&db_name, true).await;
+    let sim = start_sim().await;
+    let proxy = if options.broker_proxy {
+        let upstream = broker_socket_addr();
+        Some(TcpProxy::start(upstream).await)
+    } else {
+        None
+    };
+    let prefix = format!("test-{id}");
+    let settings = settings_for(
+        &database::url_of(&db_name),
+        &broker::amqp_url(),
+        &prefix,
+        &sim.base_url(),
+    );
+    let mut ingress_settings = settings.clone();
+    if let Some(proxy) = &proxy {
+        let mut url = url::Url::parse(&broker::amqp_url()).expect("AMQP URL");
+        url.set_port(Some(proxy.addr().port())).expect("set port");
+        url.set_host(Some("127.0.0.1")).expect("set host");
+        ingress_settings.amqp.url = Some(SecretString::from(url.to_string()));
+    }
+
+    let ingress = cxrelay_ingress::Application::build(&ingress_settings)
+        .await
+        .expect("build the ingress");
+    let public_url = format!("http://{}", ingress.public_addr());
+    let admin_url = format!("http://{}", ingress.admin_addr());
+    let mut tasks = vec![tokio::spawn(async move {
+        let _ = ingress.run_until_stopped(std::future::pending()).await;
+    })];
+    let mut worker_admin_url = None;
+    if options.worker {
+        let worker = cxrelay_worker::Worker::build(&settings)
+            .await
+            .expect("build the worker");
+        worker_admin_url = Some(format!("http://{}", worker.admin_addr()));
+        tasks.push(tokio::spawn(async move {
+            let _ = worker.run_until_stopped(std::future::pending()).await;
+        }));
+    }
+    let app = TestApp {
+        public_url,
+        admin_url,
+        worker_admin_url,
+        http: reqwest::Client::new(),
+        db,
+        db_name,
+        topology: Topology::new(prefix),
+        sim,
+        proxy,
+        settings,
+        tasks,
+    };
+    app.wait_ready(&app.admin_url).await;
+    if let Some(url) = &app.worker_admin_url {
+        app.wait_ready(url).await;
+    }
+    app
+}
+
+fn broker_socket_addr() -> SocketAddr {
+    let url = url::Url::parse(&broker::amqp_url()).expect("AMQP URL");
+    let host = url.host_str().unwrap_or("127.0.0.1");
+    let host = if host == "localhost" {
+        "127.0.0.1"
+    } else {
+        host
+    };
+    format!("{host}:{}", url.port().unwrap_or(5672))
+        .parse()
+        .expect("broker address")
+}
+
+impl TestApp {
+    /// Waits until `{base}/readyz` answers 200.
+    pub async fn wait_ready(&self, base: &str) {
+        let url = format!("{base}/readyz");
+        wait::until(&format!("{url} to be ready"), PATIENCE, || async {
+            let response = self.http.get(&url).send().await.ok()?;
+            response.status().is_success().then_some(())
+        })
+        .await;
+    }
+
+    /// POSTs `body` to `path` with the test key.
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.http
+            .post(format!("{}{path}", self.public_url))
+            .header("X-API-Key", API_KEY)
+            .json(body)
+            .send()
+            .await
+            .expect("the ingress answers")
+    }
+
+    /// POSTs a fallback event with the test key.
+    pub async fn post_fallback(&self, body: &Value) -> Response {
+        self.post("/v1/cognigy/fallback", body).await
+    }
+
+    /// `GET /v1/events/{id}` with the test key.
+    pub async fn get_event(&self, id: &str) -> Response {
+        self.http
+            .get(format!("{}/v1/events/{id}", self.public_url))
+            .header("X-API-Key", API_KEY)
+            .send()
+            .await
+            .expect("the ingress answers")
+    }
+
+    /// Waits until event `id` reached a final state and returns its status document.
+    pub async fn wait_for_final(&self, id: &str) -> Value {
+        wait::until(&format!("event {id} to finish"), PATIENCE, || async {
+            let response = self.get_event(id).await;
+            if !response.status().is_success() {
+                return None;
+            }
+            let event: Value = response.json().await.ok()?;
+            matches!(
+                event["status"].as_str(),
+                Some("succeeded" | "dead" | "expired")
+            )
+            .then_some(event)
+        })
+        .await
+    }
+
+    /// Calls the simulator received, via its own HTTP API.
+    pub async fn sim_calls(&self) -> Vec<Value> {
+        self.http
+            .get(format!("{}/_sim/calls", self.sim.base_url()))
+            .send()
+            .await
+            .expect("the simulator answers")
+            .json()
+            .await
+            .expect("calls are JSON")
+    }
+
+    /// The simulator calls to `method` `path`.
+    pub async fn sim_calls_to(&self, method: &str, path: &str) -> Vec<Value> {
+        self.sim_calls()
+            .await
+            .into_iter()
+            .filter(|call| call["method"] == method && call["path"] == path)
+            .collect()
+    }
+
+    /// Asks the simulator to answer the next matching calls with a fault.
+    pub async fn inject_fault(&self, fault: &Value) {
+        let response = self
+            .http
+            .post(format!("{}/_sim/faults", self.sim.base_url()))
+            .json(fault)
+            .send()
+            .await
+            .expect("the simulator answers");
+        assert!(
+            response.status().is_success(),
+            "fault refused: {}",
+            response.status()
+        );
+    }
+
+    /// Messages waiting in the work queue of `target`.
+    pub async fn queue_depth(&self, target: Target) -> u32 {
+        broker::queue_depth(&self.topology.work_queue(target)).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        let topology = self.topology.clone();
+        let db_name = self.db_name.clone();
+        // Clean-up needs async I/O but Drop is sync: run it on a runtime of its own.
+        let cleanup = std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                runtime.block_on(async {
+                    broker::delete_topology(&topology).await;
+                    database::drop_database(&db_name).await;
+                });
+            }
+        });
+        let _ = cleanup.join();
+    }
+}

@@ -1,0 +1,79 @@
+//! The test's view of RabbitMQ: queue depths and clean-up of its prefix.
+
+use cxrelay_core::amqp::Topology;
+use lapin::options::{ExchangeDeleteOptions, QueueDeclareOptions, QueueDeleteOptions};
+use lapin::types::FieldTable;
+use secrecy::SecretString;
+
+/// The broker URL; `scripts/test` sets it.
+pub fn amqp_url() -> String {
+    std::env::var("CXRELAY_TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+}
+
+/// Messages ready in `queue` (passive declare: never creates it).
+pub async fn queue_depth(queue: &str) -> u32 {
+    let connection = cxrelay_core::amqp::connect(&SecretString::from(amqp_url()), "cxrelay-test")
+        .await
+        .expect("connect to RabbitMQ with CXRELAY_TEST_AMQP_URL");
+    let channel = connection.create_channel().await.expect("open a channel");
+    let options = QueueDeclareOptions {
+        passive: true,
+        ..QueueDeclareOptions::default()
+    };
+    let queue = channel
+        .queue_declare(queue, options, FieldTable::default())
+        .await
+        .expect("the queue exists");
+    let _ = connection.close(200, "done").await;
+    queue.message_count()
+}
+
+/// Deletes every queue and exchange of `topology`.
+pub async fn delete_topology(topology: &Topology) {
+    let Ok(connection) =
+        cxrelay_core::amqp::connect(&SecretString::from(amqp_url()), "cxrelay-test-cleanup").await
+    else {
+        return;
+    };
+    if let Ok(channel) = connection.create_channel().await {
+        for queue in topology.queues() {
+            let _ = channel
+                .queue_delete(&queue, QueueDeleteOptions::default())
+                .await;
+        }
+        for exchange in topology.exchanges() {
+            let _ = channel
+                .exchange_delete(&exchange, ExchangeDeleteOptions::default())
+                .await;
+        }
+    }
+    let _ = connection.close(200, "done").await;
+}
+
+/// Takes every message out of `queue` and returns the event ids they carry, in queue order.
+pub async fn drain_event_ids(queue: &str) -> Vec<String> {
+    use lapin::options::{BasicAckOptions, BasicGetOptions};
+    let connection = cxrelay_core::amqp::connect(&SecretString::from(amqp_url()), "cxrelay-test")
+        .await
+        .expect("connect to RabbitMQ with CXRELAY_TEST_AMQP_URL");
+    let channel = connection.create_channel().await.expect("open a channel");
+    let mut ids = Vec::new();
+    while let Some(message) = channel
+        .basic_get(queue, BasicGetOptions::default())
+        .await
+        .expect("basic.get")
+    {
+        let envelope = cxrelay_core::envelope::QueueMessage::from_bytes(&message.delivery.data)
+            .expect("a queued message decodes")
+            .into_envelope();
+        ids.push(envelope.event_id.to_string());
+        message
+            .delivery
+            .ack(BasicAckOptions::default())
+            .await
+            .expect("ack");
+    }
+    let _ = connection.close(200, "done").await;
+    ids
+}
