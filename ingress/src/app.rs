@@ -46,6 +46,7 @@ impl Application {
             body_limit: settings.ingress.body_limit_bytes,
             retry_after_secs: settings.ingress.retry_after_secs,
             intent_score_threshold: settings.ingress.intent_score_threshold,
+            metrics: cxrelay_core::metrics::install(),
         };
         Ok(Self {
             public,

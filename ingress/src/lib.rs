@@ -4,6 +4,7 @@
 pub mod app;
 pub mod auth;
 pub mod intake;
+pub mod intake_metrics;
 pub mod problem;
 pub mod publisher;
 pub mod routes;

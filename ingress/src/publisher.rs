@@ -9,6 +9,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use cxrelay_core::amqp::{self, Topology};
+use cxrelay_core::metrics::PUBLISH_CONFIRM_SECONDS;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::publisher_confirm::Confirmation;
 use lapin::{BasicProperties, Channel, Connection};
@@ -96,6 +97,7 @@ impl Publisher {
             mandatory: true,
             ..BasicPublishOptions::default()
         };
+        let started = std::time::Instant::now();
         let confirm = channel
             .basic_publish(
                 &self.inner.topology.events_exchange(),
@@ -110,6 +112,8 @@ impl Publisher {
             .await
             .map_err(|_| PublishError::ConfirmTimeout(self.inner.confirm_timeout))?
             .map_err(|e| self.channel_failed(e))?;
+        metrics::histogram!(PUBLISH_CONFIRM_SECONDS, "kind" => routing_key.to_owned())
+            .record(started.elapsed().as_secs_f64());
         match confirmation {
             Confirmation::Ack(None) => Ok(()),
             Confirmation::Ack(Some(_returned)) => {

@@ -1,6 +1,7 @@
 //! What the request handlers share.
 
 use cxrelay_core::config::ApiKeys;
+use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 
 use crate::publisher::Publisher;
@@ -20,4 +21,6 @@ pub struct AppState {
     pub retry_after_secs: u32,
     /// Intent score under which a matched intent still counts as a fallback.
     pub intent_score_threshold: f64,
+    /// Renders `/metrics`.
+    pub metrics: PrometheusHandle,
 }

@@ -8,4 +8,5 @@ mod concurrency;
 mod delivery;
 mod genesys_failures;
 mod intake_rejections;
+mod metrics;
 mod schema;

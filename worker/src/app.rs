@@ -112,9 +112,14 @@ impl Worker {
             db: self.ctx.db.clone(),
             connected: Arc::clone(&self.connected),
         };
+        let metrics = cxrelay_core::metrics::install();
         let admin = Router::new()
             .route("/healthz", get(|| async { "ok" }))
             .route("/readyz", get(readyz))
+            .route(
+                "/metrics",
+                get(move || std::future::ready(metrics.render())),
+            )
             .with_state(readiness);
         let mut admin_stop = stop_rx.clone();
         let admin = axum::serve(self.admin, admin).with_graceful_shutdown(async move {

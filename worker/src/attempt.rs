@@ -1,5 +1,6 @@
 //! One delivery of one event: every downstream call it makes is recorded before it is made.
 
+use cxrelay_core::metrics::DOWNSTREAM_CALL_SECONDS;
 use reqwest::Method;
 use serde_json::Value;
 use uuid::Uuid;
@@ -53,6 +54,7 @@ impl<'a> Attempt<'a> {
         let token = genesys.token().await?;
         let row = self.record_start(operation).await?;
         let result = genesys.call(method.clone(), path, body, &token).await;
+        observe(operation, &result);
         self.calls.push((row, result.clone()));
         if result.outcome != Outcome::Auth {
             return Ok(result);
@@ -65,6 +67,7 @@ impl<'a> Attempt<'a> {
         let token = genesys.token().await?;
         let row = self.record_start(operation).await?;
         let retried = genesys.call(method, path, body, &token).await;
+        observe(operation, &retried);
         self.calls.push((row, retried.clone()));
         Ok(retried)
     }
@@ -82,4 +85,18 @@ impl<'a> Attempt<'a> {
         )
         .await
     }
+}
+
+/// `cxrelay_downstream_call_seconds{operation,status,outcome}`.
+fn observe(operation: &str, call: &CallResult) {
+    let status = call
+        .http_status
+        .map_or_else(|| "none".to_owned(), |s| s.to_string());
+    metrics::histogram!(
+        DOWNSTREAM_CALL_SECONDS,
+        "operation" => operation.to_owned(),
+        "status" => status,
+        "outcome" => call.outcome.as_str(),
+    )
+    .record(call.latency.as_secs_f64());
 }

@@ -3,6 +3,7 @@
 
 use cxrelay_core::envelope::{EventEnvelope, QueueMessage};
 use cxrelay_core::kinds::EventKind;
+use cxrelay_core::metrics::EVENTS_FINISHED_TOTAL;
 use tracing::Instrument;
 
 use crate::attempt::{Attempt, AttemptError};
@@ -79,5 +80,17 @@ async fn process_envelope(
         Verdict::Succeeded { .. } => tracing::info!(calls = attempt.calls.len(), "event succeeded"),
         Verdict::Dead { reason, detail } => tracing::warn!(reason, detail, "event is dead"),
     }
-    record::finish_event(&ctx.db, envelope.event_id, &attempt.calls, &verdict).await
+    record::finish_event(&ctx.db, envelope.event_id, &attempt.calls, &verdict).await?;
+    let (status, reason) = match &verdict {
+        Verdict::Succeeded { .. } => ("succeeded", ""),
+        Verdict::Dead { reason, .. } => ("dead", *reason),
+    };
+    metrics::counter!(
+        EVENTS_FINISHED_TOTAL,
+        "kind" => envelope.kind.as_str(),
+        "status" => status,
+        "reason" => reason,
+    )
+    .increment(1);
+    Ok(())
 }

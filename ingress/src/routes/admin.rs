@@ -1,4 +1,4 @@
-//! `/healthz` (the process answers) and `/readyz` (broker and database reachable).
+//! `/healthz` (the process answers), `/readyz` (broker and database reachable), `/metrics`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -26,4 +26,9 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         status,
         Json(json!({"broker": word(broker), "database": word(database)})),
     )
+}
+
+/// Prometheus text exposition of this process's metrics.
+pub async fn metrics(State(state): State<AppState>) -> String {
+    state.metrics.render()
 }

@@ -11,6 +11,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::auth::require_api_key;
+use crate::intake_metrics::count_intake;
 use crate::state::AppState;
 
 /// Header that carries the request id in and out, and into the event envelope.
@@ -26,19 +27,22 @@ pub fn public_router(state: AppState) -> Router {
             state.api_keys.clone(),
             require_api_key,
         ))
+        // Outside the key check, so that refused requests are counted too.
+        .route_layer(middleware::from_fn(count_intake))
         .layer(DefaultBodyLimit::max(state.body_limit))
         .with_state(state)
-        // Outermost first: a request id is set (or kept from the caller), the span names it,
-        // and the response carries it back.
+        // The last layer is the outermost: a request id is set (or the caller's kept) first,
+        // then the trace span names it, and the response carries it back.
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
-/// The admin listener: health and readiness; bind it to a private address.
+/// The admin listener: health, readiness and metrics; bind it to a private address.
 pub fn admin_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(admin::healthz))
         .route("/readyz", get(admin::readyz))
+        .route("/metrics", get(admin::metrics))
         .with_state(state)
 }

@@ -4,6 +4,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use cxrelay_core::metrics::TOKEN_FETCHES_TOTAL;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
@@ -130,6 +131,17 @@ impl TokenProvider {
     }
 
     async fn fetch(&self) -> Result<(AccessToken, Duration), TokenError> {
+        let fetched = self.request_token().await;
+        let result = match &fetched {
+            Ok(_) => "ok",
+            Err(TokenError::Rejected { .. }) => "rejected",
+            Err(TokenError::Unavailable(_)) => "unavailable",
+        };
+        metrics::counter!(TOKEN_FETCHES_TOTAL, "result" => result).increment(1);
+        fetched
+    }
+
+    async fn request_token(&self) -> Result<(AccessToken, Duration), TokenError> {
         let response = self
             .http
             .post(self.token_url.clone())

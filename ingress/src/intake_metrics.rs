@@ -1,0 +1,29 @@
+//! Counting every webhook answer by kind and status, including the 401s that never reach a
+//! handler.
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use cxrelay_core::kinds::EventKind;
+use cxrelay_core::metrics::INTAKE_TOTAL;
+
+/// Routes that accept events, and the kind each accepts.
+const INTAKE_ROUTES: &[(&str, EventKind)] = &[("/v1/cognigy/fallback", EventKind::CognigyFallback)];
+
+/// Increments `cxrelay_intake_total{kind,status}` for intake routes.
+pub async fn count_intake(request: Request, next: Next) -> Response {
+    let kind = request
+        .extensions()
+        .get::<MatchedPath>()
+        .and_then(|path| {
+            INTAKE_ROUTES
+                .iter()
+                .find(|(route, _)| *route == path.as_str())
+        })
+        .map(|(_, kind)| kind.as_str());
+    let response = next.run(request).await;
+    if let Some(kind) = kind {
+        metrics::counter!(INTAKE_TOTAL, "kind" => kind, "status" => response.status().as_str().to_owned()).increment(1);
+    }
+    response
+}
