@@ -5,7 +5,7 @@ mod migrate;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use cxrelay_core::startup::{load_settings, run_main, ConfigArgs};
+use cxrelay_core::startup::{run_with_settings, ConfigArgs};
 
 /// Operate a cxrelay deployment.
 #[derive(Parser)]
@@ -26,12 +26,9 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match load_settings(&cli.config) {
-        Ok(settings) => settings,
-        Err(code) => return code,
-    };
-    run_main("cxrelay", async move {
-        match cli.command {
+    let command = cli.command;
+    run_with_settings("cxrelay", &cli.config, |settings| async move {
+        match command {
             Command::Migrate => migrate::run(&settings).await,
         }
     })

@@ -5,6 +5,7 @@ pub mod amqp;
 pub mod config;
 pub mod db;
 pub mod envelope;
+pub mod health;
 pub mod kinds;
 pub mod metrics;
 pub mod redact;

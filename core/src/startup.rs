@@ -34,6 +34,19 @@ pub fn load_settings(args: &ConfigArgs) -> Result<Settings, ExitCode> {
     }
 }
 
+/// The whole life of a binary: load settings from `args` (a configuration error exits with
+/// [`EXIT_CONFIG`] after one line), then run `main` with them through [`run_main`].
+pub async fn run_with_settings<F, Fut>(binary: &str, args: &ConfigArgs, main: F) -> ExitCode
+where
+    F: FnOnce(Settings) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    match load_settings(args) {
+        Ok(settings) => run_main(binary, main(settings)).await,
+        Err(code) => code,
+    }
+}
+
 /// Runs `main` to completion and turns its error into one line on stderr and an exit code:
 /// [`EXIT_CONFIG`] for a configuration error, 1 for anything else.
 pub async fn run_main<F>(binary: &str, main: F) -> ExitCode

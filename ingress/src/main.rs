@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use cxrelay_core::startup::{load_settings, run_main, shutdown_signal, ConfigArgs};
+use cxrelay_core::startup::{run_with_settings, shutdown_signal, ConfigArgs};
 use cxrelay_ingress::Application;
 
 /// Accepts webhooks, stores them durably in RabbitMQ and answers 202.
@@ -17,11 +17,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let settings = match load_settings(&args.config) {
-        Ok(settings) => settings,
-        Err(code) => return code,
-    };
-    run_main("cxrelay-ingress", async move {
+    run_with_settings("cxrelay-ingress", &args.config, |settings| async move {
         Application::build(&settings)
             .await?
             .run_until_stopped(shutdown_signal())

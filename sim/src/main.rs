@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use cxrelay_core::startup::{load_settings, run_main, shutdown_signal, ConfigArgs};
+use cxrelay_core::startup::{run_with_settings, shutdown_signal, ConfigArgs};
 use cxrelay_sim::SimConfig;
 use tokio::net::TcpListener;
 
@@ -20,13 +20,8 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let settings = match load_settings(&args.config) {
-        Ok(settings) => settings,
-        Err(code) => return code,
-    };
-    // A missing client id or secret is a ConfigError: `run_main` prints it as one line and
-    // exits with code 2.
-    run_main("cxrelay-sim", async move {
+    run_with_settings("cxrelay-sim", &args.config, |settings| async move {
+        // A missing client id or secret is a ConfigError: printed as one line, exit code 2.
         let config = SimConfig::from_settings(&settings)?;
         let addr = settings.sim.addr;
         let listener = TcpListener::bind(addr)

@@ -15,7 +15,7 @@ use cxrelay_core::amqp::Topology;
 use cxrelay_core::config::Settings;
 use cxrelay_core::db;
 use cxrelay_core::kinds::Target;
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::net::TcpListener;
 
 use crate::consumer::{self, ConsumerConfig};
@@ -140,15 +140,11 @@ struct Readiness {
 
 async fn readyz(State(readiness): State<Readiness>) -> (StatusCode, Json<Value>) {
     let broker = readiness.connected.load(Ordering::SeqCst);
-    let database = sqlx::query("SELECT 1").execute(&readiness.db).await.is_ok();
-    let status = if broker && database {
+    let (ready, report) = cxrelay_core::health::readiness(broker, &readiness.db).await;
+    let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
-    (
-        status,
-        Json(json!({"broker": word(broker), "database": word(database)})),
-    )
+    (status, Json(report))
 }

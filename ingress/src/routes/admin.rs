@@ -3,7 +3,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
+use cxrelay_core::health::readiness;
+use serde_json::Value;
 
 use crate::state::AppState;
 
@@ -14,18 +15,13 @@ pub async fn healthz() -> &'static str {
 
 /// 200 when the broker channel is live and the database answers; 503 naming what is not.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let broker = state.publisher.is_connected();
-    let database = sqlx::query("SELECT 1").execute(&state.db).await.is_ok();
-    let status = if broker && database {
+    let (ready, report) = readiness(state.publisher.is_connected(), &state.db).await;
+    let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
-    (
-        status,
-        Json(json!({"broker": word(broker), "database": word(database)})),
-    )
+    (status, Json(report))
 }
 
 /// Prometheus text exposition of this process's metrics.
