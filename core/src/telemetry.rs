@@ -6,6 +6,10 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, LogSettings};
 
+/// Server notices Postgres sends for idempotent DDL ("relation already exists, skipping") are
+/// not news; `RUST_LOG` can still turn them on.
+const QUIET_DEPENDENCIES: &str = "sqlx::postgres::notice=warn";
+
 /// Installs the global subscriber: `RUST_LOG` if set, else the configured level. A second call
 /// (several apps in one test process) keeps the first subscriber.
 pub fn init(settings: &LogSettings) {
