@@ -13,8 +13,8 @@ const QUIET_DEPENDENCIES: &str = "sqlx::postgres::notice=warn";
 /// Installs the global subscriber: `RUST_LOG` if set, else the configured level. A second call
 /// (several apps in one test process) keeps the first subscriber.
 pub fn init(settings: &LogSettings) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.level));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("{},{QUIET_DEPENDENCIES}", settings.level)));
     let registry = tracing_subscriber::registry().with(filter);
     let _already_installed = match settings.format {
         LogFormat::Json => registry
