@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use figment::providers::{Env, Format, Toml};
+use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 
 use super::{ConfigError, Settings};
@@ -27,15 +27,29 @@ pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         }
         figment = figment.merge(Toml::file_exact(path));
     }
-    figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__")).merge(
-        Env::raw().only(&["DATABASE_URL", "AMQP_URL"]).map(|key| {
-            key.as_str()
-                .to_ascii_lowercase()
-                .replacen('_', ".", 1)
-                .into()
-        }),
-    );
-    figment.extract::<Settings>().map_err(first_error)
+    // Environment values go in as the strings they are: figment's own Env provider would read
+    // `0123` as the number 123 and so change a key or secret. `extract_lossy` still turns
+    // "8080" into a number where a field wants one.
+    for (key, value) in environment() {
+        figment = figment.merge(Serialized::default(&key, value));
+    }
+    figment.extract_lossy::<Settings>().map_err(first_error)
+}
+
+/// cxrelay's environment variables as (dotted settings key, raw value) pairs.
+fn environment() -> Vec<(String, String)> {
+    let prefixed = Env::prefixed(ENV_PREFIX).split("__");
+    let urls = Env::raw().only(&["DATABASE_URL", "AMQP_URL"]).map(|key| {
+        key.as_str()
+            .to_ascii_lowercase()
+            .replacen('_', ".", 1)
+            .into()
+    });
+    prefixed
+        .iter()
+        .chain(urls.iter())
+        .map(|(key, value)| (key.as_str().to_owned(), value))
+        .collect()
 }
 
 /// The environment variable that sets a dotted settings key.
@@ -109,11 +123,45 @@ mod tests {
     #[test]
     fn numeric_looking_keys_stay_strings() {
         figment::Jail::expect_with(|jail| {
-            jail.set_env("CXRELAY_INGRESS__API_KEYS", "12345");
+            jail.set_env("CXRELAY_INGRESS__API_KEYS", "12345,007,1e5");
             jail.set_env("CXRELAY_GENESYS__CLIENT_ID", "42");
             let settings = load(None).unwrap();
             assert!(settings.ingress.api_keys.accepts("12345"));
+            assert!(settings.ingress.api_keys.accepts("007"));
+            assert!(settings.ingress.api_keys.accepts("1e5"));
             assert_eq!(settings.genesys.client_id.as_deref(), Some("42"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn cognigy_endpoints_come_from_nested_environment_names() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CXRELAY_COGNIGY__ENDPOINTS__SUPPORT__ID", "64f0c0ffee");
+            jail.set_env(
+                "CXRELAY_COGNIGY__ENDPOINTS__SUPPORT__URL_TOKEN",
+                "0123456789",
+            );
+            jail.set_env(
+                "CXRELAY_COGNIGY__ENDPOINTS__SUPPORT__BASE_URL",
+                "https://endpoint-app.cognigy.ai",
+            );
+            jail.set_env(
+                "CXRELAY_GENESYS__VIRTUAL_AGENT__MAX_ACTIVE_SESSIONS_PER_BOT",
+                "3",
+            );
+            let settings = load(None).unwrap();
+            let endpoint = &settings.cognigy.endpoints["support"];
+            assert_eq!(endpoint.id, "64f0c0ffee");
+            assert_eq!(endpoint.url_token.expose_secret(), "0123456789");
+            assert_eq!(
+                endpoint.base_url.host_str(),
+                Some("endpoint-app.cognigy.ai")
+            );
+            assert_eq!(
+                settings.genesys.virtual_agent.max_active_sessions_per_bot,
+                3
+            );
             Ok(())
         });
     }

@@ -16,6 +16,7 @@ pub use error::ConfigError;
 pub use genesys::{GenesysEndpoints, GENESYS_REGIONS};
 pub use load::{env_name, load};
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use secrecy::SecretString;
@@ -36,6 +37,10 @@ pub struct Settings {
     pub worker: WorkerSettings,
     /// Genesys Cloud org and OAuth client.
     pub genesys: GenesysSettings,
+    /// Cognigy.AI tenant: management API and Endpoints.
+    pub cognigy: CognigySettings,
+    /// Optional CRM webhook that receives signed conversation summaries.
+    pub crm: CrmSettings,
     /// The Genesys/Cognigy simulator used for the demo and the tests.
     pub sim: SimSettings,
     /// Log output.
@@ -162,6 +167,16 @@ pub struct GenesysSettings {
     pub fallback_flow_id: Option<String>,
     /// Timeout of every Genesys HTTP call, in milliseconds.
     pub request_timeout_ms: u64,
+    /// Queue (its IVR) that failed bot calls are transferred to when the event names none.
+    #[serde(deserialize_with = "stringish::option_string")]
+    pub fallback_queue_id: Option<String>,
+    /// Queue of human agents that virtual-agent conversations escalate to.
+    #[serde(deserialize_with = "stringish::option_string")]
+    pub human_queue_id: Option<String>,
+    /// When virtual-agent conversations escalate and how many a bot may hold.
+    pub virtual_agent: VirtualAgentSettings,
+    /// How long after a conversation ended its analytics are waited for before giving up.
+    pub analytics_max_wait_secs: u64,
 }
 
 impl Default for GenesysSettings {
@@ -174,6 +189,99 @@ impl Default for GenesysSettings {
             client_secret: None,
             fallback_flow_id: None,
             request_timeout_ms: 10_000,
+            fallback_queue_id: None,
+            human_queue_id: None,
+            virtual_agent: VirtualAgentSettings::default(),
+            analytics_max_wait_secs: 300,
+        }
+    }
+}
+
+/// Cognigy.AI settings (`CXRELAY_COGNIGY__*`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct CognigySettings {
+    /// Management API base, e.g. `https://api-app.cognigy.ai` (paths `/new/v2.0/...`).
+    pub api_base_url: Option<Url>,
+    /// Management API key (`X-API-Key`). Only from env or a file.
+    #[serde(deserialize_with = "stringish::option_secret")]
+    pub api_key: Option<SecretString>,
+    /// Endpoints cxrelay may talk to, by the name callers use (lower-case in the environment:
+    /// `CXRELAY_COGNIGY__ENDPOINTS__<NAME>__URL_TOKEN`).
+    pub endpoints: BTreeMap<String, CognigyEndpoint>,
+    /// Endpoint used by `genesys.bot_session` events that name none.
+    #[serde(deserialize_with = "stringish::option_string")]
+    pub default_endpoint: Option<String>,
+    /// Text sent back to a fallback user through `endpoint/notify`; `{flowExecutionId}` and
+    /// `{sessionId}` are replaced.
+    #[serde(deserialize_with = "stringish::string")]
+    pub notify_template: String,
+    /// How long an Endpoint's active/snapshot answer is trusted before asking again.
+    pub snapshot_cache_secs: u64,
+    /// Idle time after which a flow-run session expires (each turn extends it).
+    pub session_ttl_secs: u64,
+    /// Timeout of every Cognigy call; a Flow answers after it ran, which takes seconds.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for CognigySettings {
+    fn default() -> Self {
+        Self {
+            api_base_url: None,
+            api_key: None,
+            endpoints: BTreeMap::new(),
+            default_endpoint: None,
+            notify_template:
+                "Your conversation was handed to our team (reference {flowExecutionId}).".to_owned(),
+            snapshot_cache_secs: 60,
+            session_ttl_secs: 30 * 60,
+            request_timeout_ms: 20_000,
+        }
+    }
+}
+
+/// One Cognigy Endpoint: where to send turns, and its id for the management API.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CognigyEndpoint {
+    /// Endpoint `_id` in the management API.
+    #[serde(deserialize_with = "stringish::string")]
+    pub id: String,
+    /// The Endpoint's URLToken: the only credential of the Endpoint. Only from env or a file.
+    #[serde(deserialize_with = "stringish::secret")]
+    pub url_token: SecretString,
+    /// Endpoint host, e.g. `https://endpoint-app.cognigy.ai`; turns go to `{base_url}/{URLToken}`.
+    pub base_url: Url,
+}
+
+/// CRM webhook settings (`CXRELAY_CRM__*`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CrmSettings {
+    /// Where conversation summaries are POSTed; none configured means none are sent.
+    pub webhook_url: Option<Url>,
+    /// HMAC-SHA256 key of `X-Cxrelay-Signature`. Only from env or a file.
+    #[serde(deserialize_with = "stringish::option_secret")]
+    pub webhook_secret: Option<SecretString>,
+}
+
+/// Virtual-agent policy (`CXRELAY_GENESYS__VIRTUAL_AGENT__*`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct VirtualAgentSettings {
+    /// Under this intent score the customer goes to a human.
+    pub intent_score_threshold: f64,
+    /// Under this sentiment (-1..1) the customer goes to a human.
+    pub sentiment_threshold: f64,
+    /// Active sessions one bot may hold; more are refused (`concurrency_limit`).
+    pub max_active_sessions_per_bot: u32,
+}
+
+impl Default for VirtualAgentSettings {
+    fn default() -> Self {
+        Self {
+            intent_score_threshold: 0.5,
+            sentiment_threshold: -0.3,
+            max_active_sessions_per_bot: 100,
         }
     }
 }

@@ -48,3 +48,8 @@ pub(super) fn option_secret<'de, D: Deserializer<'de>>(
 ) -> Result<Option<SecretString>, D::Error> {
     Ok(option_string(d)?.map(SecretString::from))
 }
+
+/// `SecretString` from any scalar.
+pub(super) fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
+    Ok(SecretString::from(string(d)?))
+}
