@@ -18,6 +18,7 @@ use cxrelay_core::kinds::Target;
 use serde_json::Value;
 use tokio::net::TcpListener;
 
+use crate::cognigy::{CognigyClient, EndpointStatusCache};
 use crate::consumer::{self, ConsumerConfig};
 use crate::context::WorkerContext;
 use crate::genesys::{GenesysClient, TokenProvider};
@@ -28,9 +29,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A built worker, not yet consuming.
 pub struct Worker {
     ctx: WorkerContext,
-    consumer: ConsumerConfig,
+    consumers: Vec<ConsumerConfig>,
     admin: TcpListener,
-    connected: Arc<AtomicBool>,
+    /// One flag per consumer: true while its channel consumes.
+    connected: Vec<Arc<AtomicBool>>,
 }
 
 impl Worker {
@@ -62,26 +64,53 @@ impl Worker {
                 .clone()
                 .context("genesys.client_secret")?,
         );
+        let cognigy_http = reqwest::Client::builder()
+            .timeout(Duration::from_millis(settings.cognigy.request_timeout_ms))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(concat!("cxrelay/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .context("cannot build the HTTP client")?;
         let ctx = WorkerContext {
             db,
             genesys: GenesysClient::new(http, endpoints.api_base, Arc::new(tokens)),
-            fallback_flow_id: genesys.fallback_flow_id.clone().unwrap_or_default(),
+            cognigy: CognigyClient::new(
+                cognigy_http,
+                settings.cognigy.api_base_url.clone(),
+                settings.cognigy.api_key.clone(),
+            ),
+            endpoint_status: Arc::new(EndpointStatusCache::new(Duration::from_secs(
+                settings.cognigy.snapshot_cache_secs,
+            ))),
+            settings: Arc::new(settings.clone()),
         };
-        let consumer = ConsumerConfig {
-            url: settings.require_amqp_url()?.clone(),
-            topology: Topology::new(&settings.amqp.prefix),
-            target: Target::Genesys,
-            prefetch: settings.worker.prefetch.max(1),
+        let amqp_url = settings.require_amqp_url()?.clone();
+        let topology = Topology::new(&settings.amqp.prefix);
+        let prefetch = settings.worker.prefetch.max(1);
+        let consumer = |queue: String, ordered: bool| ConsumerConfig {
+            url: amqp_url.clone(),
+            topology: topology.clone(),
+            queue,
+            prefetch,
+            ordered,
         };
+        let consumers = vec![
+            consumer(topology.work_queue(Target::Genesys), false),
+            consumer(topology.work_queue(Target::Cognigy), false),
+            consumer(topology.session_queue(), true),
+        ];
         let admin_addr = settings.worker.admin_addr;
         let admin = TcpListener::bind(admin_addr).await.with_context(|| {
             format!("cannot listen on {admin_addr} (CXRELAY_WORKER__ADMIN_ADDR)")
         })?;
+        let connected = consumers
+            .iter()
+            .map(|_| Arc::new(AtomicBool::new(false)))
+            .collect();
         Ok(Self {
             ctx,
-            consumer,
+            consumers,
             admin,
-            connected: Arc::new(AtomicBool::new(false)),
+            connected,
         })
     }
 
@@ -110,7 +139,7 @@ impl Worker {
         });
         let readiness = Readiness {
             db: self.ctx.db.clone(),
-            connected: Arc::clone(&self.connected),
+            connected: self.connected.clone(),
         };
         let metrics = cxrelay_core::metrics::install();
         let admin = Router::new()
@@ -125,8 +154,13 @@ impl Worker {
         let admin = axum::serve(self.admin, admin).with_graceful_shutdown(async move {
             let _ = admin_stop.changed().await;
         });
-        let consuming = consumer::run(self.ctx, self.consumer, stop_rx, self.connected);
-        let (served, ()) = tokio::join!(admin.into_future(), consuming);
+        let consuming =
+            futures::future::join_all(self.consumers.into_iter().zip(self.connected).map(
+                |(config, connected)| {
+                    consumer::run(self.ctx.clone(), config, stop_rx.clone(), connected)
+                },
+            ));
+        let (served, _) = tokio::join!(admin.into_future(), consuming);
         served?;
         Ok(())
     }
@@ -135,11 +169,11 @@ impl Worker {
 #[derive(Clone)]
 struct Readiness {
     db: sqlx::PgPool,
-    connected: Arc<AtomicBool>,
+    connected: Vec<Arc<AtomicBool>>,
 }
 
 async fn readyz(State(readiness): State<Readiness>) -> (StatusCode, Json<Value>) {
-    let broker = readiness.connected.load(Ordering::SeqCst);
+    let broker = readiness.connected.iter().all(|c| c.load(Ordering::SeqCst));
     let (ready, report) = cxrelay_core::health::readiness(broker, &readiness.db).await;
     let status = if ready {
         StatusCode::OK

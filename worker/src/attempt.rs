@@ -1,5 +1,8 @@
 //! One delivery of one event: every downstream call it makes is recorded before it is made.
 
+use std::future::Future;
+
+use cxrelay_core::kinds::Target;
 use cxrelay_core::metrics::DOWNSTREAM_CALL_SECONDS;
 use reqwest::Method;
 use serde_json::Value;
@@ -24,8 +27,10 @@ pub enum AttemptError {
 
 /// The calls of one delivery, kept for the final transaction.
 pub struct Attempt<'a> {
-    ctx: &'a WorkerContext,
-    event_id: Uuid,
+    /// What the handlers share.
+    pub ctx: &'a WorkerContext,
+    /// The event carried out.
+    pub event_id: Uuid,
     number: i32,
     /// Every call made so far, with the id of its attempt row.
     pub calls: Vec<(i64, CallResult)>,
@@ -42,6 +47,34 @@ impl<'a> Attempt<'a> {
         }
     }
 
+    /// Commits the attempt row of `operation`, then makes the call `make` returns (only then:
+    /// no call without its row), and keeps the result for the final transaction.
+    pub async fn recorded<F, Fut>(
+        &mut self,
+        target: Target,
+        operation: &str,
+        make: F,
+    ) -> Result<CallResult, AttemptError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = CallResult>,
+    {
+        let call_seq = i32::try_from(self.calls.len() + 1).unwrap_or(i32::MAX);
+        let row = record::start_call(
+            &self.ctx.db,
+            self.event_id,
+            self.number,
+            call_seq,
+            target.as_str(),
+            operation,
+        )
+        .await?;
+        let result = make().await;
+        observe(operation, &result);
+        self.calls.push((row, result.clone()));
+        Ok(result)
+    }
+
     /// A Genesys API call: recorded, made, and on 401 made once more with a new token.
     pub async fn genesys_call(
         &mut self,
@@ -50,12 +83,13 @@ impl<'a> Attempt<'a> {
         path: &str,
         body: Option<&Value>,
     ) -> Result<CallResult, AttemptError> {
-        let genesys = &self.ctx.genesys;
+        let genesys = self.ctx.genesys.clone();
         let token = genesys.token().await?;
-        let row = self.record_start(operation).await?;
-        let result = genesys.call(method.clone(), path, body, &token).await;
-        observe(operation, &result);
-        self.calls.push((row, result.clone()));
+        let result = self
+            .recorded(Target::Genesys, operation, || {
+                genesys.call(method.clone(), path, body, &token)
+            })
+            .await?;
         if result.outcome != Outcome::Auth {
             return Ok(result);
         }
@@ -65,24 +99,9 @@ impl<'a> Attempt<'a> {
         );
         genesys.invalidate(&token);
         let token = genesys.token().await?;
-        let row = self.record_start(operation).await?;
-        let retried = genesys.call(method, path, body, &token).await;
-        observe(operation, &retried);
-        self.calls.push((row, retried.clone()));
-        Ok(retried)
-    }
-
-    /// Inserts and commits the call's attempt row; its result is written with the verdict.
-    async fn record_start(&self, operation: &str) -> Result<i64, sqlx::Error> {
-        let call_seq = i32::try_from(self.calls.len() + 1).unwrap_or(i32::MAX);
-        record::start_call(
-            &self.ctx.db,
-            self.event_id,
-            self.number,
-            call_seq,
-            "genesys",
-            operation,
-        )
+        self.recorded(Target::Genesys, operation, || {
+            genesys.call(method, path, body, &token)
+        })
         .await
     }
 }

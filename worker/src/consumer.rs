@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cxrelay_core::amqp::{self, Topology};
-use cxrelay_core::kinds::Target;
+use cxrelay_core::envelope::QueueMessage;
 use futures::StreamExt;
 use lapin::message::Delivery;
 use lapin::options::{
@@ -18,6 +18,7 @@ use tokio::sync::watch;
 
 use crate::context::WorkerContext;
 use crate::process::{process_message, Disposition};
+use crate::sequencer::Sequencer;
 
 /// First wait before reconnecting.
 const RECONNECT_MIN_BACKOFF: Duration = Duration::from_millis(100);
@@ -30,8 +31,10 @@ pub struct ConsumerConfig {
     pub url: SecretString,
     /// Names under the configured prefix.
     pub topology: Topology,
-    /// Queue of this target.
-    pub target: Target,
+    /// The queue consumed.
+    pub queue: String,
+    /// Turns of one session in delivery order (the session queue); otherwise all concurrent.
+    pub ordered: bool,
     /// Unacked deliveries at once; also the number of events processed concurrently.
     pub prefetch: u16,
 }
@@ -84,7 +87,7 @@ async fn consume_once(
     channel
         .basic_qos(config.prefetch, BasicQosOptions::default())
         .await?;
-    let queue = config.topology.work_queue(config.target);
+    let queue = &config.queue;
     let consumer = channel
         .basic_consume(
             &queue,
@@ -98,19 +101,46 @@ async fn consume_once(
     let stop = async move {
         let _ = shutdown.changed().await;
     };
+    let sequencer = Arc::new(Sequencer::default());
     consumer
         .take_until(stop)
-        .for_each_concurrent(usize::from(config.prefetch), |delivery| async move {
-            match delivery {
-                Ok(delivery) => settle(ctx, delivery).await,
-                Err(error) => tracing::warn!(%error, "consumer error"),
-            }
+        // Sequential: turns are queued in delivery order before any of them runs.
+        .map(|delivery| {
+            let turn = match (&delivery, config.ordered) {
+                (Ok(delivery), true) => sequencer.enqueue(session_of(&delivery.data)),
+                _ => sequencer.enqueue(None),
+            };
+            (delivery, turn)
         })
+        .for_each_concurrent(
+            usize::from(config.prefetch),
+            |(delivery, mut turn)| async move {
+                turn.wait().await;
+                match delivery {
+                    Ok(delivery) => settle(ctx, delivery).await,
+                    Err(error) => tracing::warn!(%error, "consumer error"),
+                }
+                drop(turn);
+            },
+        )
         .await;
     // In-flight events are settled; unfetched prefetched messages return to the queue.
     let _ = channel.close(200, "worker stopping").await;
     let _ = connection.close(200, "worker stopping").await;
     Ok(())
+}
+
+/// The session a flow-run turn belongs to: its Endpoint and sessionId. A turn without a
+/// sessionId starts a new session and waits for nobody.
+fn session_of(data: &[u8]) -> Option<String> {
+    let envelope = QueueMessage::from_bytes(data).ok()?.into_envelope();
+    let payload = &envelope.payload;
+    let session = payload.get("sessionId")?.as_str()?;
+    let endpoint = payload
+        .get("endpoint")
+        .and_then(|e| e.as_str())
+        .unwrap_or("");
+    Some(format!("{endpoint}/{session}"))
 }
 
 async fn settle(ctx: &WorkerContext, delivery: Delivery) {

@@ -1,7 +1,11 @@
 //! What every event handler of a worker process shares.
 
+use std::sync::Arc;
+
+use cxrelay_core::config::Settings;
 use sqlx::PgPool;
 
+use crate::cognigy::{CognigyClient, EndpointStatusCache};
 use crate::genesys::GenesysClient;
 
 /// Shared by all in-flight events of one worker process.
@@ -11,6 +15,10 @@ pub struct WorkerContext {
     pub db: PgPool,
     /// The Genesys org.
     pub genesys: GenesysClient,
-    /// Workflow launched for `cognigy.fallback`.
-    pub fallback_flow_id: String,
+    /// The Cognigy tenant.
+    pub cognigy: CognigyClient,
+    /// Endpoint active/snapshot answers, cached.
+    pub endpoint_status: Arc<EndpointStatusCache>,
+    /// Policy settings (flows, queues, thresholds, Endpoints, templates).
+    pub settings: Arc<Settings>,
 }

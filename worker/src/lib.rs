@@ -5,6 +5,7 @@
 pub mod app;
 pub mod attempt;
 pub mod call;
+pub mod cognigy;
 pub mod consumer;
 pub mod context;
 pub mod genesys;
@@ -12,6 +13,7 @@ pub mod handlers;
 pub mod outcome;
 pub mod process;
 pub mod record;
+pub mod sequencer;
 pub mod verdict;
 
 pub use app::Worker;

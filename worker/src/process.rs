@@ -59,7 +59,7 @@ async fn process_envelope(
     let mut attempt = Attempt::new(ctx, envelope.event_id, number);
     let handled = match envelope.kind {
         EventKind::CognigyFallback => {
-            handlers::fallback::handle(&mut attempt, &ctx.fallback_flow_id, &envelope.payload).await
+            handlers::fallback::handle(&mut attempt, &envelope.payload).await
         }
         other => Ok(Verdict::dead(
             "not_supported",

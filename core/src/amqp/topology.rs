@@ -34,6 +34,20 @@ impl Topology {
         format!("{}.{}", self.prefix, target.as_str())
     }
 
+    /// Queue of `cognigy.flow_run` turns: one active consumer at a time, so turns of a session
+    /// are taken in the order they were accepted whatever the number of worker replicas.
+    pub fn session_queue(&self) -> String {
+        format!("{}.cognigy.sessions", self.prefix)
+    }
+
+    /// The queue an event of `kind` is routed to.
+    pub fn queue_for(&self, kind: EventKind) -> String {
+        match kind {
+            EventKind::CognigyFlowRun => self.session_queue(),
+            other => self.work_queue(other.target()),
+        }
+    }
+
     /// Exchange that receives what the work queues dead-letter.
     pub fn dead_letter_exchange(&self) -> String {
         format!("{}.dead-letter", self.prefix)
@@ -47,6 +61,7 @@ impl Topology {
     /// Every queue name, for clean-up by tests and operators.
     pub fn queues(&self) -> Vec<String> {
         let mut queues: Vec<String> = Target::ALL.iter().map(|t| self.work_queue(*t)).collect();
+        queues.push(self.session_queue());
         queues.push(self.dead_letter_queue());
         queues
     }
@@ -103,36 +118,25 @@ impl Topology {
             .await?;
 
         for target in Target::ALL {
-            let mut args = quorum_args();
-            // Rejected and over-limit messages go to the dead-letter exchange, not to nowhere.
-            args.insert(
-                "x-dead-letter-exchange".into(),
-                AMQPValue::LongString(self.dead_letter_exchange().into()),
-            );
-            // At-least-once dead-lettering (RabbitMQ 3.10+): a message leaves the work queue
-            // only once the dead-letter queue has confirmed it, so dead-lettering loses nothing.
-            args.insert(
-                "x-dead-letter-strategy".into(),
-                AMQPValue::LongString("at-least-once".into()),
-            );
-            // Required by at-least-once dead-lettering; with no length limit set it never
-            // rejects a publish.
-            args.insert(
-                "x-overflow".into(),
-                AMQPValue::LongString("reject-publish".into()),
-            );
-            args.insert(
-                "x-delivery-limit".into(),
-                AMQPValue::LongLongInt(DELIVERY_LIMIT),
-            );
             channel
-                .queue_declare(&self.work_queue(target), durable_queue, args)
+                .queue_declare(
+                    &self.work_queue(target),
+                    durable_queue,
+                    self.work_queue_args(),
+                )
                 .await?;
         }
+        let mut session_args = self.work_queue_args();
+        // One consumer at a time takes from this queue (the others stand by and take over if it
+        // goes away): delivery order, hence acceptance order, is kept across replicas.
+        session_args.insert("x-single-active-consumer".into(), AMQPValue::Boolean(true));
+        channel
+            .queue_declare(&self.session_queue(), durable_queue, session_args)
+            .await?;
         for kind in EventKind::ALL {
             channel
                 .queue_bind(
-                    &self.work_queue(kind.target()),
+                    &self.queue_for(kind),
                     &self.events_exchange(),
                     kind.as_str(),
                     QueueBindOptions::default(),
@@ -141,6 +145,35 @@ impl Topology {
                 .await?;
         }
         Ok(())
+    }
+}
+
+impl Topology {
+    /// Arguments of a queue that holds work: quorum, dead-lettering safely, delivery-limited.
+    fn work_queue_args(&self) -> FieldTable {
+        let mut args = quorum_args();
+        // Rejected and over-limit messages go to the dead-letter exchange, not to nowhere.
+        args.insert(
+            "x-dead-letter-exchange".into(),
+            AMQPValue::LongString(self.dead_letter_exchange().into()),
+        );
+        // At-least-once dead-lettering (RabbitMQ 3.10+): a message leaves the work queue only
+        // once the dead-letter queue has confirmed it, so dead-lettering loses nothing.
+        args.insert(
+            "x-dead-letter-strategy".into(),
+            AMQPValue::LongString("at-least-once".into()),
+        );
+        // Required by at-least-once dead-lettering; with no length limit set it never rejects
+        // a publish.
+        args.insert(
+            "x-overflow".into(),
+            AMQPValue::LongString("reject-publish".into()),
+        );
+        args.insert(
+            "x-delivery-limit".into(),
+            AMQPValue::LongLongInt(DELIVERY_LIMIT),
+        );
+        args
     }
 }
 

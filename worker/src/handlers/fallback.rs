@@ -1,78 +1,95 @@
-//! `cognigy.fallback`: launch the configured Genesys workflow with the Cognigy session's data.
+//! `cognigy.fallback`: launch the configured Genesys workflow with the Cognigy session's data,
+//! then, when the event carries a URLToken and the Cognigy API is configured, tell the user.
 
-use cxrelay_core::kinds::FallbackEvent;
+use cxrelay_core::kinds::{FallbackEvent, Target};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::attempt::{Attempt, AttemptError};
+use crate::cognigy::NOTIFY;
 use crate::genesys::{execution_request, LAUNCH_FLOW};
+use crate::handlers::{dead_for, decode};
 use crate::outcome::Outcome;
 use crate::verdict::Verdict;
 
 /// Path of the flow-execution call.
 const EXECUTIONS_PATH: &str = "/api/v2/flows/executions";
 
-/// Launches the fallback workflow; the result names the flow execution.
-pub async fn handle(
-    attempt: &mut Attempt<'_>,
-    flow_id: &str,
-    payload: &Value,
-) -> Result<Verdict, AttemptError> {
-    let event: FallbackEvent = match serde_json::from_value(payload.clone()) {
+/// Launches the fallback workflow; the result names the flow execution and the notify outcome.
+pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdict, AttemptError> {
+    let event: FallbackEvent = match decode(payload) {
         Ok(event) => event,
-        Err(error) => {
-            return Ok(Verdict::dead(
-                "invalid_payload",
-                format!("payload is not a fallback event: {error}"),
-            ))
-        }
+        Err(verdict) => return Ok(verdict),
     };
-    let body = execution_request(flow_id, &event);
+    let flow_id = attempt
+        .ctx
+        .settings
+        .genesys
+        .fallback_flow_id
+        .clone()
+        .unwrap_or_default();
+    let body = execution_request(&flow_id, &event);
     let call = attempt
         .genesys_call(LAUNCH_FLOW, Method::POST, EXECUTIONS_PATH, Some(&body))
         .await?;
-    Ok(match call.outcome {
-        Outcome::Success => {
-            let execution = call.body.unwrap_or_default();
-            let Some(id) = execution.get("id").and_then(Value::as_str) else {
-                return Ok(Verdict::dead(
-                    "unexpected_response",
-                    "the flow execution answer has no id",
-                ));
-            };
-            Verdict::Succeeded {
-                result: json!({
-                    "flowExecutionId": id,
-                    "flowExecutionName": execution.get("name"),
-                    "flowId": flow_id,
-                }),
-            }
-        }
-        Outcome::Permanent => Verdict::dead(
-            "rejected",
-            describe("Genesys refused the flow launch", &call),
-        ),
-        Outcome::Auth => Verdict::dead(
-            "unauthorized",
-            describe("Genesys refused a fresh token", &call),
-        ),
-        // Retries through the broker come with the delivery-guarantees work (issue 4); until
-        // then a retryable failure is recorded and the event is dead with that reason.
-        Outcome::Retryable => {
-            Verdict::dead("unavailable", describe("Genesys was unavailable", &call))
-        }
+    if call.outcome != Outcome::Success {
+        return Ok(dead_for(
+            &call,
+            "the flow launch",
+            Some("architect:flow:launch"),
+        ));
+    }
+    let execution = call.body.unwrap_or_default();
+    let Some(execution_id) = execution.get("id").and_then(Value::as_str) else {
+        return Ok(Verdict::dead(
+            "unexpected_response",
+            "the flow execution answer has no id",
+        ));
+    };
+    let notified = notify_user(attempt, &event, execution_id).await?;
+    Ok(Verdict::Succeeded {
+        result: json!({
+            "flowExecutionId": execution_id,
+            "flowExecutionName": execution.get("name"),
+            "flowId": flow_id,
+            "notified": notified,
+        }),
     })
 }
 
-fn describe(what: &str, call: &crate::call::CallResult) -> String {
-    let status = call
-        .http_status
-        .map_or_else(|| "no answer".to_owned(), |s| format!("HTTP {s}"));
-    let code = call.error_code.as_deref().unwrap_or("-");
-    let permission = if call.http_status == Some(403) {
-        " (the OAuth client's role needs architect:flow:launch)"
-    } else {
-        ""
+/// `POST /new/v2.0/endpoint/notify` with the configured template. The hand-off already
+/// happened, so a failed notify is reported in the result, not as the event's failure.
+async fn notify_user(
+    attempt: &mut Attempt<'_>,
+    event: &FallbackEvent,
+    execution_id: &str,
+) -> Result<Value, AttemptError> {
+    let Some(url_token) = &event.url_token else {
+        return Ok(json!("no URLToken in the event"));
     };
-    format!("{what}: {status}, code {code}{permission}")
+    let cognigy = attempt.ctx.cognigy.clone();
+    if !cognigy.has_management_api() {
+        return Ok(json!("Cognigy API not configured"));
+    }
+    let text = attempt
+        .ctx
+        .settings
+        .cognigy
+        .notify_template
+        .replace("{flowExecutionId}", execution_id)
+        .replace("{sessionId}", &event.session_id);
+    let body = json!({
+        "URLToken": url_token,
+        "userId": event.user_id,
+        "sessionId": event.session_id,
+        "text": text,
+        "data": {"flowExecutionId": execution_id},
+    });
+    let call = attempt
+        .recorded(Target::Cognigy, NOTIFY, || cognigy.notify(&body))
+        .await?;
+    Ok(match call.outcome {
+        Outcome::Success => json!(true),
+        _ => json!(format!("notify failed: {}", call.summary())),
+    })
 }

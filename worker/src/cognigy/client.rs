@@ -1,0 +1,86 @@
+//! Calls to Cognigy: `POST {endpoint host}/{URLToken}` and `{api-base}/new/v2.0/...` with
+//! `X-API-Key`.
+
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+use url::Url;
+
+use crate::call::{self, CallResult};
+use cxrelay_core::config::CognigyEndpoint;
+
+/// Operation names recorded in `attempts.operation`.
+pub const RUN_TURN: &str = "cognigy.endpoint.turn";
+/// Reading an Endpoint's state from the management API.
+pub const CHECK_ENDPOINT: &str = "cognigy.endpoints.get";
+/// Pushing a message to the user of a live session.
+pub const NOTIFY: &str = "cognigy.endpoint.notify";
+
+/// Cognigy does not send a correlation header; its error bodies carry `traceId`.
+const NO_CORRELATION_HEADER: &str = "x-cognigy-trace-id";
+
+/// A Cognigy tenant: Endpoints by URLToken, the management API by key (when configured).
+#[derive(Clone)]
+pub struct CognigyClient {
+    http: reqwest::Client,
+    api_base: Option<Url>,
+    api_key: Option<SecretString>,
+}
+
+impl CognigyClient {
+    /// A client; without `api_base` and `api_key` only Endpoint turns work.
+    pub fn new(
+        http: reqwest::Client,
+        api_base: Option<Url>,
+        api_key: Option<SecretString>,
+    ) -> Self {
+        Self {
+            http,
+            api_base,
+            api_key,
+        }
+    }
+
+    /// Whether the management API (notify, Endpoint checks) is configured.
+    pub fn has_management_api(&self) -> bool {
+        self.api_base.is_some() && self.api_key.is_some()
+    }
+
+    /// Sends one turn `{userId, sessionId, text, data}` into the Endpoint's Flow.
+    pub async fn run_turn(&self, endpoint: &CognigyEndpoint, body: &Value) -> CallResult {
+        let base = endpoint.base_url.as_str().trim_end_matches('/');
+        let url = format!("{base}/{}", endpoint.url_token.expose_secret());
+        call::send(self.http.post(url).json(body), NO_CORRELATION_HEADER).await
+    }
+
+    /// `GET /new/v2.0/endpoints/{id}`.
+    pub async fn get_endpoint(&self, endpoint_id: &str) -> CallResult {
+        self.management(
+            Method::GET,
+            &format!("new/v2.0/endpoints/{endpoint_id}"),
+            None,
+        )
+        .await
+    }
+
+    /// `POST /new/v2.0/endpoint/notify`.
+    pub async fn notify(&self, body: &Value) -> CallResult {
+        self.management(Method::POST, "new/v2.0/endpoint/notify", Some(body))
+            .await
+    }
+
+    async fn management(&self, method: Method, path: &str, body: Option<&Value>) -> CallResult {
+        let (Some(base), Some(key)) = (&self.api_base, &self.api_key) else {
+            return CallResult::not_configured("the Cognigy management API (CXRELAY_COGNIGY__API_BASE_URL, CXRELAY_COGNIGY__API_KEY)");
+        };
+        let base = base.as_str().trim_end_matches('/');
+        let mut request = self
+            .http
+            .request(method, format!("{base}/{path}"))
+            .header("X-API-Key", key.expose_secret());
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        call::send(request, NO_CORRELATION_HEADER).await
+    }
+}
