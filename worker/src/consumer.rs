@@ -90,7 +90,7 @@ async fn consume_once(
     let queue = &config.queue;
     let consumer = channel
         .basic_consume(
-            &queue,
+            queue,
             "",
             BasicConsumeOptions::default(),
             FieldTable::default(),
