@@ -135,3 +135,82 @@ impl<'a> Fields<'a> {
             .ok_or_else(|| FieldError::new(name, "type", format!("{name} must be a JSON object")))
     }
 }
+
+impl Fields<'_> {
+    /// A UUID string that must be present (Genesys ids are UUIDs).
+    pub fn required_uuid(&self, names: &[&'static str]) -> Result<String, FieldError> {
+        self.optional_uuid(names)?.ok_or_else(|| {
+            FieldError::new(names[0], "required", format!("{} is required", names[0]))
+        })
+    }
+
+    /// A UUID string, or nothing.
+    pub fn optional_uuid(&self, names: &[&'static str]) -> Result<Option<String>, FieldError> {
+        let Some(value) = self.optional_str(names, 64)? else {
+            return Ok(None);
+        };
+        let name = self.name_of(names);
+        uuid::Uuid::parse_str(&value)
+            .map(|_| Some(value))
+            .map_err(|_| FieldError::new(name, "format", format!("{name} must be a UUID")))
+    }
+
+    /// A whole number, given as a number or as a string of digits (Genesys data actions often
+    /// send numbers as strings), within `min..=max`; or nothing.
+    pub fn optional_integer(
+        &self,
+        names: &[&'static str],
+        min: i64,
+        max: i64,
+    ) -> Result<Option<i64>, FieldError> {
+        let Some((name, value)) = self.find(names) else {
+            return Ok(None);
+        };
+        let number = match value {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse::<i64>().ok(),
+            _ => None,
+        }
+        .ok_or_else(|| FieldError::new(name, "type", format!("{name} must be a whole number")))?;
+        if !(min..=max).contains(&number) {
+            return Err(FieldError::new(
+                name,
+                "range",
+                format!("{name} must be between {min} and {max}"),
+            ));
+        }
+        Ok(Some(number))
+    }
+
+    /// The name under which one of `names` was given (the first when none was).
+    fn name_of(&self, names: &[&'static str]) -> &'static str {
+        self.find(names).map_or(names[0], |(name, _)| name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn uuids_and_lenient_integers_are_checked() {
+        let body = json!({"id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "bad": "x", "n": "42", "m": 7, "f": 1.5});
+        let fields = Fields::of(&body).unwrap();
+        assert!(fields.required_uuid(&["id"]).is_ok());
+        assert_eq!(fields.optional_uuid(&["bad"]).unwrap_err().rule, "format");
+        assert_eq!(
+            fields.required_uuid(&["none"]).unwrap_err().rule,
+            "required"
+        );
+        assert_eq!(fields.optional_integer(&["n"], 0, 100).unwrap(), Some(42));
+        assert_eq!(
+            fields.optional_integer(&["m"], 0, 5).unwrap_err().rule,
+            "range"
+        );
+        assert_eq!(
+            fields.optional_integer(&["f"], 0, 5).unwrap_err().rule,
+            "type"
+        );
+    }
+}

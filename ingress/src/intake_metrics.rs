@@ -4,11 +4,9 @@
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
-use cxrelay_core::kinds::EventKind;
 use cxrelay_core::metrics::INTAKE_TOTAL;
 
-/// Routes that accept events, and the kind each accepts.
-const INTAKE_ROUTES: &[(&str, EventKind)] = &[("/v1/cognigy/fallback", EventKind::CognigyFallback)];
+use crate::routes::INTAKE_ROUTES;
 
 /// Increments `cxrelay_intake_total{kind,status}` for intake routes.
 pub async fn count_intake(request: Request, next: Next) -> Response {

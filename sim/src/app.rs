@@ -5,25 +5,31 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 use anyhow::Context;
+use axum::http::Uri;
 use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::cognigy::problem::Problem;
 use crate::recording::RecordedCall;
 use crate::state::{SimConfig, SimState};
-use crate::{control, faults, genesys, recording};
+use crate::{cognigy, control, faults, genesys, recording};
 
 /// The whole simulator. Layers run outside in: record the call, add the Genesys API headers,
-/// apply a pending fault, then route (with the bearer check on `/api/v2`).
+/// apply a pending fault, then route (with the bearer check on `/api/v2` and the API-key
+/// check on Cognigy's `/new/v2.0`).
 pub fn router(state: SimState) -> Router {
     Router::new()
         .merge(genesys::routes(state.clone()))
+        .merge(cognigy::routes(state.clone()))
+        .merge(cognigy::seeding::routes())
         .merge(control::routes())
         .route("/healthz", get(|| async { "ok" }))
-        .fallback(genesys::not_found)
+        .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), faults::inject))
         .layer(from_fn_with_state(
             state.clone(),
@@ -33,8 +39,27 @@ pub fn router(state: SimState) -> Router {
         .with_state(state)
 }
 
+/// A path no route serves: a Cognigy problem on Cognigy paths, a Genesys error elsewhere.
+async fn not_found(uri: Uri) -> Response {
+    if cognigy::is_cognigy_path(uri.path()) {
+        Problem::not_found("No resource found at this path.").into_response()
+    } else {
+        genesys::not_found(uri).await
+    }
+}
+
+/// Fresh state with the config's seed applied.
+fn seeded_state(config: SimConfig) -> anyhow::Result<SimState> {
+    let seed = config.seed.clone();
+    let state = SimState::new(config);
+    if let Some(seed) = seed {
+        seed.apply(&state).context("the seed does not fit")?;
+    }
+    Ok(state)
+}
+
 /// Serves the simulator on `listener` until `shutdown` resolves, then finishes in-flight
-/// requests.
+/// requests. The config's seed is loaded first; one that does not fit is an error.
 pub async fn run_until_stopped<S>(
     listener: TcpListener,
     config: SimConfig,
@@ -43,7 +68,7 @@ pub async fn run_until_stopped<S>(
 where
     S: Future<Output = ()> + Send + 'static,
 {
-    serve(listener, SimState::new(config), shutdown).await
+    serve(listener, seeded_state(config)?, shutdown).await
 }
 
 async fn serve<S>(listener: TcpListener, state: SimState, shutdown: S) -> anyhow::Result<()>
@@ -68,12 +93,13 @@ pub struct RunningSim {
     task: JoinHandle<anyhow::Result<()>>,
 }
 
-/// Starts the simulator on `listener` (bind `127.0.0.1:0` for a free port) on a tokio task.
+/// Starts the simulator on `listener` (bind `127.0.0.1:0` for a free port) on a tokio task,
+/// after loading the config's seed (one that does not fit is an error).
 pub async fn start(listener: TcpListener, config: SimConfig) -> anyhow::Result<RunningSim> {
     let addr = listener
         .local_addr()
         .context("the listener has no local address")?;
-    let state = SimState::new(config);
+    let state = seeded_state(config)?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(listener, state.clone(), async move {
         // A dropped sender (the `RunningSim` went away) stops the server like a sent signal.
@@ -89,9 +115,16 @@ pub async fn start(listener: TcpListener, config: SimConfig) -> anyhow::Result<R
 }
 
 impl RunningSim {
-    /// `http://127.0.0.1:PORT`: the base URL of both the login and the API host.
+    /// `http://127.0.0.1:PORT`: the base URL of the Genesys login and API hosts and of the
+    /// Cognigy management API.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/endpoint`: the Cognigy Endpoint base URL (turns go to
+    /// `{endpoint_base_url}/{URLToken}`).
+    pub fn endpoint_base_url(&self) -> String {
+        format!("{}/endpoint", self.base_url())
     }
 
     /// Every recorded call so far, in arrival order (what `GET /_sim/calls` answers).

@@ -10,6 +10,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use crate::cognigy::is_cognigy_path;
+use crate::cognigy::problem::Problem;
 use crate::genesys::errors::GenesysError;
 use crate::state::{lock, SimState};
 
@@ -135,6 +137,16 @@ impl FaultBook {
     }
 }
 
+/// A fault on a Cognigy path answers in Cognigy's problem shape, with the same status,
+/// message and `Retry-After`.
+fn cognigy_problem(error: &GenesysError) -> Problem {
+    let problem = Problem::new(error.status(), error.message());
+    match error.retry_after_secs() {
+        Some(secs) => problem.with_retry_after(secs),
+        None => problem,
+    }
+}
+
 /// Middleware: answers a request that matches a pending fault with the fault, after its delay.
 /// It sits inside the recorder (faulted calls are recorded) and before authentication (a fault
 /// hits whatever token the client sends, as an overloaded gateway would).
@@ -143,6 +155,7 @@ pub async fn inject(State(state): State<SimState>, request: Request, next: Next)
     if !crate::recording::is_recorded(path) {
         return next.run(request).await;
     }
+    let cognigy = is_cognigy_path(path);
     let Some(fault) = state.faults().take(request.method().as_str(), path) else {
         return next.run(request).await;
     };
@@ -150,6 +163,7 @@ pub async fn inject(State(state): State<SimState>, request: Request, next: Next)
         tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
     }
     match fault.error() {
+        Some(error) if cognigy => cognigy_problem(&error).into_response(),
         Some(error) => error.into_response(),
         None => next.run(request).await,
     }

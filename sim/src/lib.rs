@@ -1,23 +1,38 @@
-//! A simulator of the Genesys Cloud API as cxrelay calls it: the OAuth client-credentials grant
-//! on the login host and the flow-execution routes on the API host, served by one listener and
-//! answering in the real shapes of `contracts.md`.
+//! A simulator of the Genesys Cloud and NICE Cognigy.AI APIs as cxrelay calls them, served by
+//! one listener and answering in the real shapes of `contracts.md`:
 //!
-//! Tests start it in-process with [`start`] on port 0, read what cxrelay sent with
-//! [`RunningSim::calls`] (or `GET /_sim/calls`) and provoke failures through the `/_sim` control
-//! routes: expired tokens, injected error statuses and slow answers.
+//! - Genesys ([`genesys`]): the OAuth client-credentials grant on the login host; on the API
+//!   host (bearer token required) flow executions, conversations and queue transfers,
+//!   messaging (to a queue and agentless), conversation analytics with a configurable lag,
+//!   and Process Automation triggers. Errors are Genesys error bodies, and every `/api/v2`
+//!   answer carries `ININ-Correlation-Id` and the `inin-ratelimit-*` headers.
+//! - Cognigy ([`cognigy`]): the Endpoint host (`POST /endpoint/{URLToken}`, an echoing
+//!   Flow that remembers each session's inputs in order) and the management API under
+//!   `/new/v2.0` (`X-API-Key` required): Endpoints, Snapshots, notify/inject and transcripts.
+//!   Errors are RFC 7807 style problems.
 //!
-//! Each simulated platform is one module of routes over the shared [`SimState`]; Cognigy will
-//! be a sibling of [`genesys`].
+//! Tests start it in-process with [`start`] on port 0, seed state through the `/_sim/genesys`
+//! and `/_sim/cognigy` routes (or [`SimConfig::seed`], or `cxrelay-sim --seed <file>`), read
+//! what cxrelay sent with [`RunningSim::calls`] (or `GET /_sim/calls`, URLTokens and API keys
+//! redacted) and provoke failures through the `/_sim` control routes: expired tokens, injected
+//! error statuses and slow answers on any recorded path, and the analytics lag
+//! (`POST /_sim/settings`). `sim/README.md` lists every route with a curl example.
 
 pub mod app;
+pub mod cognigy;
 pub mod control;
 pub mod faults;
 pub mod genesys;
 pub mod recording;
+pub mod redaction;
+pub mod runtime_settings;
+pub mod seed;
 pub mod state;
+pub mod timestamps;
 pub mod tokens;
 
 pub use app::{router, run_until_stopped, start, RunningSim};
 pub use faults::FaultSpec;
 pub use recording::RecordedCall;
-pub use state::{SimConfig, SimState};
+pub use seed::Seed;
+pub use state::{SimConfig, SimState, DEFAULT_COGNIGY_API_KEY};

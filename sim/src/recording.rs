@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::redaction::{recorded_path, redact_url_tokens};
 use crate::state::{lock, SimState};
 
 /// Largest request body the simulator reads. Real requests are a few kB (Cognigy sends at most
@@ -27,20 +28,24 @@ pub const REDACTED: &str = "[redacted]";
 /// (the tutorials do) still shows up by the field's name.
 const SECRET_FORM_FIELDS: &[&str] = &["client_secret", "password"];
 
+/// Headers that are credentials as a whole (Cognigy's management API key), by lower-case name.
+const SECRET_HEADERS: &[&str] = &["x-api-key"];
+
 /// One request as it arrived.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordedCall {
     /// HTTP method, upper case.
     pub method: String,
-    /// Path without the query.
+    /// Path without the query; in a Cognigy Endpoint path the URLToken is cut to its first
+    /// characters (see [`crate::redaction`]).
     pub path: String,
     /// Raw query string, if any.
     pub query: Option<String>,
     /// Headers by lower-case name; repeated headers joined with ", "; credentials redacted.
     pub headers: BTreeMap<String, String>,
     /// The JSON body if it parses, a form body as an object of its fields, any other body as a
-    /// string, `null` when empty.
+    /// string, `null` when empty; secrets (form credentials, `URLToken`s) redacted.
     pub body: Value,
     /// When the request arrived.
     pub at: DateTime<Utc>,
@@ -49,12 +54,14 @@ pub struct RecordedCall {
 impl RecordedCall {
     /// The record of a request from its head and its whole body.
     pub fn from_request(parts: &Parts, body: &[u8]) -> Self {
+        let mut body = body_value(&parts.headers, body);
+        redact_url_tokens(&mut body);
         Self {
             method: parts.method.as_str().to_owned(),
-            path: parts.uri.path().to_owned(),
+            path: recorded_path(parts.uri.path()),
             query: parts.uri.query().map(str::to_owned),
             headers: recorded_headers(&parts.headers),
-            body: body_value(&parts.headers, body),
+            body,
             at: Utc::now(),
         }
     }
@@ -121,6 +128,8 @@ fn recorded_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
         let value = String::from_utf8_lossy(value.as_bytes());
         let value = if name == header::AUTHORIZATION {
             redact_authorization(&value)
+        } else if SECRET_HEADERS.contains(&name.as_str()) {
+            REDACTED.to_owned()
         } else {
             value.into_owned()
         };
@@ -192,6 +201,7 @@ mod tests {
             .header("Authorization", authorization)
             .header("X-Many", "a")
             .header("X-Many", "b")
+            .header("X-API-Key", "cognigy-key")
             .body(())
             .unwrap()
             .into_parts();
@@ -212,6 +222,7 @@ mod tests {
         );
         assert_eq!(call.headers["authorization"], "Basic [redacted]");
         assert_eq!(call.headers["x-many"], "a, b");
+        assert_eq!(call.headers["x-api-key"], "[redacted]");
         assert_eq!(call.query.as_deref(), Some("x=1"));
         assert_eq!(call.path, "/oauth/token");
     }

@@ -5,13 +5,25 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use cxrelay_core::config::{ConfigError, Settings};
 use secrecy::ExposeSecret;
 
+use crate::cognigy::resources::ResourceStore;
+use crate::cognigy::sessions::SessionStore;
 use crate::faults::FaultBook;
+use crate::genesys::conversation_store::ConversationStore;
 use crate::genesys::flows::ExecutionStore;
 use crate::genesys::headers::RateWindow;
+use crate::genesys::triggers::TriggerStore;
 use crate::recording::CallLog;
+use crate::runtime_settings::RuntimeSettings;
+use crate::seed::Seed;
 use crate::tokens::TokenStore;
 
-/// What the simulated Genesys org accepts and hands out.
+/// The Cognigy management API key the simulator accepts when the settings name none.
+pub const DEFAULT_COGNIGY_API_KEY: &str = "sim-cognigy-key";
+
+/// What the simulated Genesys org and Cognigy tenant accept and hand out.
+///
+/// Build it with [`SimConfig::from_settings`], or in tests with a struct literal ending in
+/// `..SimConfig::default()`.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
     /// The only OAuth client id the token endpoint accepts.
@@ -20,11 +32,35 @@ pub struct SimConfig {
     pub client_secret: String,
     /// `expires_in` of every issued token, in seconds.
     pub token_expires_in_secs: u64,
+    /// The only `X-API-Key` the Cognigy management API accepts.
+    pub cognigy_api_key: String,
+    /// How long after a conversation's end analytics starts to know it, in milliseconds
+    /// (changeable at run time with `POST /_sim/settings`).
+    pub analytics_lag_ms: u64,
+    /// State loaded at start (see [`Seed`]).
+    pub seed: Option<Seed>,
+}
+
+impl Default for SimConfig {
+    /// A client `sim-client` / `sim-secret` with day-long tokens, the key
+    /// [`DEFAULT_COGNIGY_API_KEY`], no analytics lag and no seed.
+    fn default() -> Self {
+        Self {
+            client_id: "sim-client".to_owned(),
+            client_secret: "sim-secret".to_owned(),
+            token_expires_in_secs: 86_400,
+            cognigy_api_key: DEFAULT_COGNIGY_API_KEY.to_owned(),
+            analytics_lag_ms: 0,
+            seed: None,
+        }
+    }
 }
 
 impl SimConfig {
     /// The simulator's configuration from the shared settings: the OAuth client comes from the
-    /// `genesys` section, so the simulator and the worker read the same credentials.
+    /// `genesys` section and the management API key from `cognigy.api_key`
+    /// (`CXRELAY_COGNIGY__API_KEY`, default [`DEFAULT_COGNIGY_API_KEY`]), so the simulator
+    /// and the worker read the same credentials.
     pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
         let client_id = settings
             .genesys
@@ -39,10 +75,19 @@ impl SimConfig {
             .map(|secret| secret.expose_secret().to_owned())
             .filter(|secret| !secret.is_empty())
             .ok_or_else(|| ConfigError::missing("genesys.client_secret"))?;
+        let cognigy_api_key = settings
+            .cognigy
+            .api_key
+            .as_ref()
+            .map(|key| key.expose_secret().to_owned())
+            .filter(|key| !key.is_empty())
+            .unwrap_or_else(|| DEFAULT_COGNIGY_API_KEY.to_owned());
         Ok(Self {
             client_id,
             client_secret,
             token_expires_in_secs: settings.sim.token_expires_in_secs,
+            cognigy_api_key,
+            ..Self::default()
         })
     }
 }
@@ -60,11 +105,18 @@ struct Inner {
     faults: FaultBook,
     executions: ExecutionStore,
     rate: RateWindow,
+    settings: RuntimeSettings,
+    conversations: ConversationStore,
+    triggers: TriggerStore,
+    cognigy: ResourceStore,
+    cognigy_sessions: SessionStore,
 }
 
 impl SimState {
-    /// Fresh state: no calls, tokens, faults or executions.
+    /// Fresh state: no calls, tokens, faults, executions, conversations or Cognigy resources
+    /// (the config's seed is applied by [`crate::start`], not here).
     pub fn new(config: SimConfig) -> Self {
+        let settings = RuntimeSettings::new(config.analytics_lag_ms);
         Self {
             inner: Arc::new(Inner {
                 config,
@@ -73,6 +125,11 @@ impl SimState {
                 faults: FaultBook::default(),
                 executions: ExecutionStore::default(),
                 rate: RateWindow::default(),
+                settings,
+                conversations: ConversationStore::default(),
+                triggers: TriggerStore::default(),
+                cognigy: ResourceStore::default(),
+                cognigy_sessions: SessionStore::default(),
             }),
         }
     }
@@ -105,6 +162,31 @@ impl SimState {
     /// The per-minute request counter behind the `inin-ratelimit-*` headers.
     pub fn rate(&self) -> &RateWindow {
         &self.inner.rate
+    }
+
+    /// Settings changeable at run time (`/_sim/settings`).
+    pub fn settings(&self) -> &RuntimeSettings {
+        &self.inner.settings
+    }
+
+    /// Genesys conversations.
+    pub fn conversations(&self) -> &ConversationStore {
+        &self.inner.conversations
+    }
+
+    /// Process Automation triggers.
+    pub fn triggers(&self) -> &TriggerStore {
+        &self.inner.triggers
+    }
+
+    /// Cognigy Endpoints and Snapshots.
+    pub fn cognigy(&self) -> &ResourceStore {
+        &self.inner.cognigy
+    }
+
+    /// Cognigy sessions: inputs and outputs per session.
+    pub fn cognigy_sessions(&self) -> &SessionStore {
+        &self.inner.cognigy_sessions
     }
 }
 

@@ -11,7 +11,7 @@ async fn accepted_id(response: reqwest::Response) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_broker_gives_503_with_retry_after_and_202_returns_without_a_restart() {
     let app = spawn_app(AppOptions {
-        worker: false,
+        workers: 0,
         broker_proxy: true,
     })
     .await;

@@ -1,4 +1,4 @@
-use cxrelay_tests::app::FLOW_ID;
+use cxrelay_tests::app::{FLOW_ID, SNAPSHOT_ID, URL_TOKEN};
 use cxrelay_tests::{spawn_app, AppOptions};
 use serde_json::{json, Value};
 
@@ -8,7 +8,7 @@ async fn a_fallback_event_succeeds_with_one_attempt_one_token_and_the_mapped_flo
     let body = json!({
         "sessionId": "session-42", "userId": "user-7", "text": "I need a person",
         "intent": null, "intentScore": 0.12, "language": "en-GB", "channel": "webchat3",
-        "URLToken": "urltoken-secret-123", "data": {"plan": "gold"}
+        "data": {"plan": "gold"}
     });
 
     let response = app.post_fallback(&body).await;
@@ -58,7 +58,7 @@ async fn a_fallback_event_succeeds_with_one_attempt_one_token_and_the_mapped_flo
         "{execution_id}"
     );
 
-    // One attempt row in Postgres, and the stored payload keeps no URLToken.
+    // One attempt row in Postgres: no URLToken, so nobody is notified.
     let (attempt_rows,): (i64,) =
         sqlx::query_as("SELECT count(*) FROM attempts WHERE event_id = $1::uuid")
             .bind(&event_id)
@@ -66,15 +66,7 @@ async fn a_fallback_event_succeeds_with_one_attempt_one_token_and_the_mapped_flo
             .await
             .unwrap();
     assert_eq!(attempt_rows, 1);
-    let (payload,): (Value,) = sqlx::query_as("SELECT payload FROM events WHERE id = $1::uuid")
-        .bind(&event_id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    assert!(
-        !payload.to_string().contains("urltoken-secret-123"),
-        "{payload}"
-    );
+    assert_eq!(event["result"]["notified"], "no URLToken in the event");
     let (audit_actions,): (Vec<String>,) = sqlx::query_as(
         "SELECT array_agg(action ORDER BY id) FROM audit_log WHERE event_id = $1::uuid",
     )
@@ -88,7 +80,7 @@ async fn a_fallback_event_succeeds_with_one_attempt_one_token_and_the_mapped_flo
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_event_id_is_404_and_a_malformed_one_is_400() {
     let app = spawn_app(AppOptions {
-        worker: false,
+        workers: 0,
         ..AppOptions::default()
     })
     .await;
@@ -98,4 +90,45 @@ async fn an_unknown_event_id_is_404_and_a_malformed_one_is_400() {
     assert_eq!(malformed.status(), 400);
     let problem: Value = malformed.json().await.unwrap();
     assert_eq!(problem["field"], "id");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fallback_with_a_url_token_notifies_the_user_and_never_stores_the_token() {
+    let app = spawn_app(AppOptions::default()).await;
+    app.seed_endpoint(true, SNAPSHOT_ID).await;
+    let body = json!({"sessionId": "session-n", "userId": "user-n", "text": "human please", "URLToken": URL_TOKEN});
+    let event = app.post_and_finish("/v1/cognigy/fallback", &body).await;
+    assert_eq!(event["status"], "succeeded", "{event}");
+    assert_eq!(event["result"]["notified"], true, "{event}");
+    let calls = event["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[1]["operation"], "cognigy.endpoint.notify");
+
+    let notifies = app.sim_calls_to("POST", "/new/v2.0/endpoint/notify").await;
+    assert_eq!(notifies.len(), 1);
+    let execution_id = event["result"]["flowExecutionId"].as_str().unwrap();
+    let text = notifies[0]["body"]["text"].as_str().unwrap();
+    assert!(
+        text.contains(execution_id),
+        "the template names the flow execution: {text}"
+    );
+    assert_eq!(notifies[0]["body"]["sessionId"], "session-n");
+
+    let stored: (Value, Value) = sqlx::query_as(
+        "SELECT e.payload, coalesce(jsonb_agg(a.detail), '[]') FROM events e
+           LEFT JOIN audit_log a ON a.event_id = e.id WHERE e.id = $1::uuid GROUP BY e.payload",
+    )
+    .bind(event["eventId"].as_str().unwrap())
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let stored = format!("{stored:?}");
+    assert!(
+        !stored.contains(URL_TOKEN),
+        "the URLToken reached Postgres: {stored}"
+    );
+    assert!(
+        !event.to_string().contains(URL_TOKEN),
+        "the URLToken reached the status API"
+    );
 }

@@ -32,7 +32,7 @@ async fn post_raw(app: &TestApp, headers: &[(&str, &str)], body: Vec<u8>) -> req
 async fn rejected_requests_get_a_4xx_naming_field_and_rule_and_nothing_reaches_the_broker() {
     // No worker: whatever is published stays in the queue, where this test counts it.
     let app = spawn_app(AppOptions {
-        worker: false,
+        workers: 0,
         ..AppOptions::default()
     })
     .await;
@@ -156,7 +156,7 @@ async fn rejected_requests_get_a_4xx_naming_field_and_rule_and_nothing_reaches_t
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_api_key_headers_are_accepted() {
     let app = spawn_app(AppOptions {
-        worker: false,
+        workers: 0,
         ..AppOptions::default()
     })
     .await;

@@ -3,10 +3,14 @@
 // Helpers outside `#[test]` functions unwrap too: in a test binary a panic is the report.
 #![allow(clippy::unwrap_used)]
 
+mod bot_failure;
+mod bot_session;
 mod broker_outage;
 mod concurrency;
 mod delivery;
+mod flow_run;
 mod genesys_failures;
 mod intake_rejections;
 mod metrics;
 mod schema;
+mod virtual_agent;

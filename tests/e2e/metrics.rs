@@ -41,7 +41,7 @@ async fn both_admin_listeners_expose_intake_outcome_and_downstream_metrics() {
             "ingress /metrics lacks {expected}:\n{ingress}"
         );
     }
-    let worker = scrape(&app, app.worker_admin_url.as_deref().unwrap()).await;
+    let worker = scrape(&app, &app.worker_admin_urls[0]).await;
     for expected in [
         r#"cxrelay_events_finished_total{kind="cognigy.fallback",status="succeeded""#,
         r#"cxrelay_downstream_call_seconds"#,

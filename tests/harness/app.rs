@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use cxrelay_core::amqp::Topology;
-use cxrelay_core::config::{ApiKeys, Settings};
+use cxrelay_core::config::{ApiKeys, CognigyEndpoint, Settings};
 use cxrelay_core::kinds::Target;
 use cxrelay_sim::{RunningSim, SimConfig};
 use reqwest::Response;
@@ -25,14 +25,30 @@ pub const CLIENT_ID: &str = "test-client";
 pub const CLIENT_SECRET: &str = "test-secret-7d41";
 /// The fallback workflow id configured in the worker.
 pub const FLOW_ID: &str = "8a2f6e8c-55d9-4d38-9d7e-1c2b3a4d5e6f";
+/// The Cognigy management API key the simulator accepts.
+pub const COGNIGY_API_KEY: &str = "test-cognigy-key-51";
+/// Name of the Cognigy Endpoint configured in every test app.
+pub const ENDPOINT: &str = "support";
+/// Its management-API id.
+pub const ENDPOINT_ID: &str = "64f1a0c0ffee000000000001";
+/// Its URLToken (a secret).
+pub const URL_TOKEN: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+/// The snapshot it serves when seeded with [`TestApp::seed_endpoint`].
+pub const SNAPSHOT_ID: &str = "65aa00000000000000000001";
+/// Queue bot failures are transferred to by default.
+pub const FALLBACK_QUEUE_ID: &str = "0d3b2a1c-1111-4a4a-9b9b-000000000001";
+/// Queue of human agents for virtual-agent escalations.
+pub const HUMAN_QUEUE_ID: &str = "0d3b2a1c-2222-4a4a-9b9b-000000000002";
+/// Active sessions a bot may hold in tests.
+pub const MAX_SESSIONS_PER_BOT: u32 = 2;
 /// How long a test waits for the pipeline to do something before failing.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
 /// What to start.
 #[derive(Debug, Clone)]
 pub struct AppOptions {
-    /// Start a worker (off: events stay in the queue, so a test can count them there).
-    pub worker: bool,
+    /// Worker processes to start (0: events stay in the queue, where a test can count them).
+    pub workers: usize,
     /// Route the ingress's broker connection through a [`TcpProxy`] the test controls.
     pub broker_proxy: bool,
 }
@@ -40,7 +56,7 @@ pub struct AppOptions {
 impl Default for AppOptions {
     fn default() -> Self {
         Self {
-            worker: true,
+            workers: 1,
             broker_proxy: false,
         }
     }
@@ -52,8 +68,8 @@ pub struct TestApp {
     pub public_url: String,
     /// Base URL of the ingress admin listener.
     pub admin_url: String,
-    /// Base URL of the worker admin listener, when a worker runs.
-    pub worker_admin_url: Option<String>,
+    /// Base URLs of the workers' admin listeners.
+    pub worker_admin_urls: Vec<String>,
     /// Client for all requests.
     pub http: reqwest::Client,
     /// The test's own database.
@@ -91,6 +107,23 @@ pub fn settings_for(db_url: &str, amqp_url: &str, prefix: &str, sim_url: &str) -
     settings.genesys.client_secret = Some(SecretString::from(CLIENT_SECRET));
     settings.genesys.fallback_flow_id = Some(FLOW_ID.to_owned());
     settings.genesys.request_timeout_ms = 5_000;
+    settings.genesys.fallback_queue_id = Some(FALLBACK_QUEUE_ID.to_owned());
+    settings.genesys.human_queue_id = Some(HUMAN_QUEUE_ID.to_owned());
+    settings.genesys.virtual_agent.max_active_sessions_per_bot = MAX_SESSIONS_PER_BOT;
+    let sim_base = sim_url.trim_end_matches('/');
+    settings.cognigy.api_base_url = Some(sim_base.parse().expect("simulator URL"));
+    settings.cognigy.api_key = Some(SecretString::from(COGNIGY_API_KEY));
+    settings.cognigy.default_endpoint = Some(ENDPOINT.to_owned());
+    settings.cognigy.endpoints.insert(
+        ENDPOINT.to_owned(),
+        CognigyEndpoint {
+            id: ENDPOINT_ID.to_owned(),
+            url_token: SecretString::from(URL_TOKEN),
+            base_url: format!("{sim_base}/endpoint")
+                .parse()
+                .expect("endpoint URL"),
+        },
+    );
     settings
 }
 
@@ -105,6 +138,8 @@ pub async fn start_sim() -> RunningSim {
             client_id: CLIENT_ID.to_owned(),
             client_secret: CLIENT_SECRET.to_owned(),
             token_expires_in_secs: 86_400,
+            cognigy_api_key: COGNIGY_API_KEY.to_owned(),
+            ..SimConfig::default()
         },
     )
     .await
@@ -146,12 +181,12 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     let mut tasks = vec![tokio::spawn(async move {
         let _ = ingress.run_until_stopped(std::future::pending()).await;
     })];
-    let mut worker_admin_url = None;
-    if options.worker {
+    let mut worker_admin_urls = Vec::new();
+    for _ in 0..options.workers {
         let worker = cxrelay_worker::Worker::build(&settings)
             .await
             .expect("build the worker");
-        worker_admin_url = Some(format!("http://{}", worker.admin_addr()));
+        worker_admin_urls.push(format!("http://{}", worker.admin_addr()));
         tasks.push(tokio::spawn(async move {
             let _ = worker.run_until_stopped(std::future::pending()).await;
         }));
@@ -159,7 +194,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     let app = TestApp {
         public_url,
         admin_url,
-        worker_admin_url,
+        worker_admin_urls,
         http: reqwest::Client::new(),
         db,
         db_name,
@@ -170,7 +205,9 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         tasks,
     };
     app.wait_ready(&app.admin_url).await;
-    if let Some(url) = &app.worker_admin_url {
+    // A standby consumer of the single-active-consumer queue counts as consuming: every
+    // worker reports ready once all its consumers are registered.
+    for url in &app.worker_admin_urls {
         app.wait_ready(url).await;
     }
     app
@@ -278,6 +315,72 @@ impl TestApp {
             "fault refused: {}",
             response.status()
         );
+    }
+
+    /// POSTs `body` to a simulator control route and returns its JSON answer.
+    pub async fn sim_post(&self, path: &str, body: &Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.sim.base_url()))
+            .json(body)
+            .send()
+            .await
+            .expect("the simulator answers");
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    /// Seeds the configured Endpoint in the simulator.
+    pub async fn seed_endpoint(&self, active: bool, entrypoint: &str) {
+        self.sim_post(
+            "/_sim/cognigy/snapshots",
+            &serde_json::json!({"_id": SNAPSHOT_ID, "name": "release 1"}),
+        )
+        .await;
+        self.sim_post(
+            "/_sim/cognigy/endpoints",
+            &serde_json::json!({
+                "_id": ENDPOINT_ID, "name": ENDPOINT, "URLToken": URL_TOKEN,
+                "active": active, "entrypoint": entrypoint,
+            }),
+        )
+        .await;
+    }
+
+    /// Seeds a Genesys conversation with a customer and a bot (`ivr`) participant; returns
+    /// (conversation id, bot participant id).
+    pub async fn seed_conversation(&self) -> (String, String) {
+        let conversation = self
+            .sim_post(
+                "/_sim/genesys/conversations",
+                &serde_json::json!({"participants": [
+                    {"purpose": "customer", "state": "connected"},
+                    {"purpose": "ivr", "state": "connected"},
+                ]}),
+            )
+            .await;
+        let id = conversation["id"]
+            .as_str()
+            .expect("conversation id")
+            .to_owned();
+        let bot = conversation["participants"][1]["id"]
+            .as_str()
+            .expect("participant id")
+            .to_owned();
+        (id, bot)
+    }
+
+    /// Posts `body` to `path`, expects 202 and waits for the event's final state.
+    pub async fn post_and_finish(&self, path: &str, body: &Value) -> Value {
+        let response = self.post(path, body).await;
+        assert_eq!(response.status(), 202, "{path}");
+        let accepted: Value = response.json().await.expect("202 body");
+        self.wait_for_final(accepted["eventId"].as_str().expect("eventId"))
+            .await
     }
 
     /// Messages waiting in the work queue of `target`.

@@ -14,6 +14,7 @@ pub mod outcome;
 pub mod process;
 pub mod record;
 pub mod sequencer;
+pub mod sessions;
 pub mod verdict;
 
 pub use app::Worker;

@@ -57,9 +57,14 @@ async fn process_envelope(
         return Ok(());
     };
     let mut attempt = Attempt::new(ctx, envelope.event_id, number);
+    let payload = &envelope.payload;
     let handled = match envelope.kind {
-        EventKind::CognigyFallback => {
-            handlers::fallback::handle(&mut attempt, &envelope.payload).await
+        EventKind::CognigyFallback => handlers::fallback::handle(&mut attempt, payload).await,
+        EventKind::CognigyBotFailure => handlers::bot_failure::handle(&mut attempt, payload).await,
+        EventKind::GenesysBotSession => handlers::bot_session::handle(&mut attempt, payload).await,
+        EventKind::CognigyFlowRun => handlers::flow_run::handle(&mut attempt, payload).await,
+        EventKind::GenesysVirtualAgent => {
+            handlers::virtual_agent::handle(&mut attempt, payload).await
         }
         other => Ok(Verdict::dead(
             "not_supported",

@@ -1,8 +1,18 @@
 //! The six event kinds, the system each one targets, and their validated payloads.
 
+mod bot_failure;
+mod bot_session;
+mod conversation_end;
 mod fallback;
+mod flow_run;
+mod virtual_agent;
 
+pub use bot_failure::BotFailureEvent;
+pub use bot_session::BotSessionEvent;
+pub use conversation_end::ConversationEndEvent;
 pub use fallback::FallbackEvent;
+pub use flow_run::FlowRunEvent;
+pub use virtual_agent::{VirtualAgentEvent, MESSENGER_TYPES};
 
 use serde::{Deserialize, Serialize};
 

@@ -2,13 +2,20 @@
 
 mod admin;
 mod events;
-mod fallback;
+mod intake_routes;
+
+pub use intake_routes::{Intake, INTAKE_ROUTES};
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::{middleware, Router};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+
+use cxrelay_core::kinds::{
+    BotFailureEvent, BotSessionEvent, FallbackEvent, FlowRunEvent, VirtualAgentEvent,
+};
+use intake_routes::accept_event;
 
 use crate::auth::require_api_key;
 use crate::intake_metrics::count_intake;
@@ -21,7 +28,20 @@ const REQUEST_ID_HEADER: &str = "x-request-id";
 pub fn public_router(state: AppState) -> Router {
     let request_id = axum::http::HeaderName::from_static(REQUEST_ID_HEADER);
     Router::new()
-        .route("/v1/cognigy/fallback", post(fallback::accept_fallback))
+        .route("/v1/cognigy/fallback", post(accept_event::<FallbackEvent>))
+        .route(
+            "/v1/cognigy/bot-failure",
+            post(accept_event::<BotFailureEvent>),
+        )
+        .route(
+            "/v1/genesys/bot-sessions",
+            post(accept_event::<BotSessionEvent>),
+        )
+        .route("/v1/cognigy/flow-runs", post(accept_event::<FlowRunEvent>))
+        .route(
+            "/v1/genesys/virtual-agent-sessions",
+            post(accept_event::<VirtualAgentEvent>),
+        )
         .route("/v1/events/{id}", get(events::event_status))
         .route_layer(middleware::from_fn_with_state(
             state.api_keys.clone(),

@@ -6,12 +6,13 @@ use std::sync::Mutex;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 
+use super::body::is_json;
 use super::errors::GenesysError;
 use crate::state::{lock, SimState};
 
@@ -173,14 +174,6 @@ pub async fn get_execution(State(state): State<SimState>, Path(id): Path<String>
         "flowErrorInfo": null,
     }))
     .into_response()
-}
-
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
 #[cfg(test)]

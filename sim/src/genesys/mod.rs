@@ -1,11 +1,35 @@
 //! The simulated Genesys Cloud: the login host's token route and the API host's `/api/v2`
 //! routes, served from one listener.
+//!
+//! `/api/v2` routes (all require a bearer token from `/oauth/token`):
+//! - `POST /api/v2/flows/executions`, `GET /api/v2/flows/executions/{id}` ([`flows`]);
+//! - `GET /api/v2/conversations/{conversationId}` and
+//!   `POST /api/v2/conversations/{cid}/participants/{pid}/replace/queue` (also the older
+//!   `POST /api/v2/conversations/calls/{cid}/participants/{pid}/replace`) ([`conversations`]);
+//! - `POST /api/v2/conversations/messages` and `POST /api/v2/conversations/messages/agentless`
+//!   ([`messages`]);
+//! - `GET /api/v2/analytics/conversations/{conversationId}/details` and
+//!   `POST /api/v2/analytics/conversations/details/query` ([`analytics`]);
+//! - `POST`/`GET /api/v2/processautomation/triggers`,
+//!   `GET /api/v2/processautomation/triggers/{id}` ([`triggers`]).
+//!
+//! Seeding (no token): `/_sim/genesys/conversations...` ([`seeding`]).
 
+pub mod analytics;
+pub mod analytics_query;
 pub mod auth;
+pub mod body;
+pub mod conversation;
+pub mod conversation_seed;
+pub mod conversation_store;
+pub mod conversations;
 pub mod errors;
 pub mod flows;
 pub mod headers;
+pub mod messages;
 pub mod oauth;
+pub mod seeding;
+pub mod triggers;
 
 use axum::http::Uri;
 use axum::middleware::from_fn_with_state;
@@ -23,10 +47,47 @@ pub fn routes(state: SimState) -> Router<SimState> {
     let api = Router::new()
         .route("/api/v2/flows/executions", post(flows::launch))
         .route("/api/v2/flows/executions/{id}", get(flows::get_execution))
+        .route(
+            "/api/v2/conversations/{conversation_id}",
+            get(conversations::get_conversation),
+        )
+        .route(
+            "/api/v2/conversations/{conversation_id}/participants/{participant_id}/replace/queue",
+            post(conversations::replace_with_queue),
+        )
+        .route(
+            "/api/v2/conversations/calls/{conversation_id}/participants/{participant_id}/replace",
+            post(conversations::replace_with_queue),
+        )
+        .route(
+            "/api/v2/conversations/messages",
+            post(messages::start_queue_conversation),
+        )
+        .route(
+            "/api/v2/conversations/messages/agentless",
+            post(messages::send_agentless),
+        )
+        .route(
+            "/api/v2/analytics/conversations/{conversation_id}/details",
+            get(analytics::get_details),
+        )
+        .route(
+            "/api/v2/analytics/conversations/details/query",
+            post(analytics::query_details),
+        )
+        .route(
+            "/api/v2/processautomation/triggers",
+            post(triggers::create_trigger).get(triggers::list_triggers),
+        )
+        .route(
+            "/api/v2/processautomation/triggers/{id}",
+            get(triggers::get_trigger),
+        )
         .route_layer(from_fn_with_state(state, auth::require_bearer));
     Router::new()
         .route("/oauth/token", post(oauth::token))
         .merge(api)
+        .merge(seeding::routes())
 }
 
 /// Answer to a path no simulated route serves, in Genesys's error shape.

@@ -122,6 +122,7 @@ mod tests {
             client_id: "id".into(),
             client_secret: "se:cret".into(),
             token_expires_in_secs: 60,
+            ..SimConfig::default()
         }
     }
 

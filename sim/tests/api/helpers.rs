@@ -7,6 +7,7 @@ use tokio::net::TcpListener;
 pub const CLIENT_ID: &str = "relay-client";
 pub const CLIENT_SECRET: &str = "s3cret:with-colon";
 pub const FLOW_ID: &str = "7c3f1b8e-0000-4000-8000-000000000001";
+pub const COGNIGY_API_KEY: &str = "cognigy-test-key";
 
 /// A simulator on a free port with the test client, plus an HTTP client.
 pub struct TestSim {
@@ -14,13 +15,23 @@ pub struct TestSim {
     pub http: reqwest::Client,
 }
 
-pub async fn spawn_sim() -> TestSim {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let config = SimConfig {
+/// The configuration of every test simulator.
+pub fn test_config() -> SimConfig {
+    SimConfig {
         client_id: CLIENT_ID.into(),
         client_secret: CLIENT_SECRET.into(),
         token_expires_in_secs: 3600,
-    };
+        cognigy_api_key: COGNIGY_API_KEY.into(),
+        ..SimConfig::default()
+    }
+}
+
+pub async fn spawn_sim() -> TestSim {
+    spawn_sim_with(test_config()).await
+}
+
+pub async fn spawn_sim_with(config: SimConfig) -> TestSim {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sim = start(listener, config).await.unwrap();
     TestSim {
         sim,
@@ -61,14 +72,63 @@ impl TestSim {
 
     /// `POST /api/v2/flows/executions` with an optional bearer token.
     pub async fn launch(&self, token: Option<&str>, body: &Value) -> reqwest::Response {
-        let mut request = self
-            .http
-            .post(self.url("/api/v2/flows/executions"))
-            .json(body);
+        self.api_post(token, "/api/v2/flows/executions", body).await
+    }
+
+    /// `GET` of a Genesys API path with an optional bearer token.
+    pub async fn api_get(&self, token: Option<&str>, path: &str) -> reqwest::Response {
+        let mut request = self.http.get(self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
         request.send().await.unwrap()
+    }
+
+    /// `POST` of a JSON body to a Genesys API path with an optional bearer token.
+    pub async fn api_post(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        let mut request = self.http.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// `POST` of a JSON body to a control route; asserts `status` and returns the body
+    /// (`null` when empty).
+    pub async fn control_post(&self, path: &str, body: &Value, status: u16) -> Value {
+        let response = self
+            .http
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{path}");
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    /// `GET` of a control route; asserts `status` and returns the JSON body.
+    pub async fn control_get(&self, path: &str, status: u16) -> Value {
+        let response = self.http.get(self.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), status, "{path}");
+        response.json().await.unwrap()
+    }
+
+    /// Seeds a conversation through `POST /_sim/genesys/conversations`.
+    pub async fn seed_conversation(&self, conversation: Value) -> Value {
+        self.control_post("/_sim/genesys/conversations", &conversation, 201)
+            .await
+    }
+
+    /// Ends a conversation through `POST /_sim/genesys/conversations/{id}/end`.
+    pub async fn end_conversation(&self, id: &str) {
+        let path = format!("/_sim/genesys/conversations/{id}/end");
+        self.control_post(&path, &json!({}), 204).await;
     }
 
     /// `POST /_sim/faults`.
@@ -99,6 +159,14 @@ pub fn launch_body() -> Value {
     })
 }
 
+/// A live conversation of a customer and a bot, as cxrelay's bot-failure path meets it.
+pub fn customer_and_bot() -> Value {
+    json!({"participants": [
+        {"purpose": "customer", "state": "connected"},
+        {"purpose": "ivr", "state": "connected"},
+    ]})
+}
+
 /// Asserts `body` is a Genesys error body with `status` and `code`.
 pub fn assert_genesys_error(body: &Value, status: u16, code: &str) {
     assert_eq!(body["status"], status, "{body}");
@@ -111,6 +179,20 @@ pub fn assert_genesys_error(body: &Value, status: u16, code: &str) {
     assert!(uuid_like(context_id), "{body}");
     assert_eq!(body["details"], Value::Array(vec![]), "{body}");
     assert_eq!(body["errors"], Value::Array(vec![]), "{body}");
+}
+
+/// Asserts `body` is a Cognigy RFC 7807 problem with `status`.
+pub fn assert_problem(body: &Value, status: u16) {
+    for field in ["type", "title", "detail"] {
+        assert!(
+            body[field].as_str().is_some_and(|v| !v.is_empty()),
+            "{field}: {body}"
+        );
+    }
+    assert_eq!(body["status"], status, "{body}");
+    assert!(!body["code"].is_null(), "{body}");
+    assert!(uuid_like(body["traceId"].as_str().unwrap()), "{body}");
+    assert!(body["details"].is_object(), "{body}");
 }
 
 pub fn uuid_like(value: &str) -> bool {

@@ -3,8 +3,16 @@
 // Helpers outside `#[test]` functions are test code too: a panic there is the failure report.
 #![allow(clippy::unwrap_used)]
 
+mod analytics;
+mod cognigy_endpoint;
+mod cognigy_helpers;
+mod cognigy_management;
 mod control;
+mod conversations;
 mod faults;
 mod flows;
 mod helpers;
+mod messages;
 mod oauth;
+mod seeding;
+mod triggers;

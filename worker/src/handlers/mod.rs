@@ -1,7 +1,12 @@
 //! One handler per event kind, and what they share: decoding the payload and turning a failed
 //! call into the documented dead reason.
 
+pub mod bot_failure;
+pub mod bot_session;
 pub mod fallback;
+pub mod flow_run;
+pub mod turn;
+pub mod virtual_agent;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;

@@ -1,0 +1,124 @@
+//! `cognigy.bot_failure`: a bot failed during a Genesys call; if the call is still live,
+//! transfer the bot's participant to the fallback queue (whose routing plays the IVR menu).
+
+use cxrelay_core::kinds::BotFailureEvent;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::attempt::{Attempt, AttemptError};
+use crate::handlers::{dead_for, decode};
+use crate::outcome::Outcome;
+use crate::verdict::Verdict;
+
+/// Reading the conversation before acting on it.
+pub const GET_CONVERSATION: &str = "genesys.conversations.get";
+/// The blind transfer to a queue.
+pub const REPLACE_WITH_QUEUE: &str = "genesys.conversations.participants.replace.queue";
+
+/// Checks the conversation is live, then transfers the participant.
+pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdict, AttemptError> {
+    let event: BotFailureEvent = match decode(payload) {
+        Ok(event) => event,
+        Err(verdict) => return Ok(verdict),
+    };
+    let conversation_path = format!("/api/v2/conversations/{}", event.conversation_id);
+    let call = attempt
+        .genesys_call(GET_CONVERSATION, Method::GET, &conversation_path, None)
+        .await?;
+    if call.outcome != Outcome::Success {
+        return Ok(dead_for(
+            &call,
+            "reading the conversation",
+            Some("conversation:communication:view"),
+        ));
+    }
+    let conversation = call.body.unwrap_or_default();
+    if let Some(reason) = not_active(&conversation, &event.participant_id) {
+        return Ok(Verdict::dead("conversation_not_active", reason));
+    }
+    let queue_id = event
+        .queue_id
+        .clone()
+        .or_else(|| attempt.ctx.settings.genesys.fallback_queue_id.clone());
+    let Some(queue_id) = queue_id else {
+        return Ok(Verdict::dead(
+            "not_configured",
+            "the event names no queueId and CXRELAY_GENESYS__FALLBACK_QUEUE_ID is not set",
+        ));
+    };
+    let transfer_path = format!(
+        "{conversation_path}/participants/{}/replace/queue",
+        event.participant_id
+    );
+    let body = json!({"queueId": queue_id});
+    let call = attempt
+        .genesys_call(
+            REPLACE_WITH_QUEUE,
+            Method::POST,
+            &transfer_path,
+            Some(&body),
+        )
+        .await?;
+    Ok(match (call.outcome, call.http_status) {
+        (Outcome::Success, _) => Verdict::Succeeded {
+            result: json!({
+                "conversationId": event.conversation_id,
+                "participantId": event.participant_id,
+                "transferredToQueueId": queue_id,
+            }),
+        },
+        (_, Some(409)) => Verdict::dead(
+            "conversation_state_conflict",
+            format!(
+                "the conversation changed state before the transfer: {}",
+                call.summary()
+            ),
+        ),
+        _ => dead_for(
+            &call,
+            "the transfer",
+            Some("conversation:communication:blindTransfer"),
+        ),
+    })
+}
+
+/// Why the participant cannot be transferred, if it cannot: the conversation ended, or the
+/// participant is not in it or already disconnected.
+fn not_active(conversation: &Value, participant_id: &str) -> Option<String> {
+    if let Some(end) = conversation.get("endTime").and_then(Value::as_str) {
+        return Some(format!("the conversation ended at {end}"));
+    }
+    let participant = conversation
+        .get("participants")
+        .and_then(Value::as_array)
+        .and_then(|all| {
+            all.iter()
+                .find(|p| p.get("id").and_then(Value::as_str) == Some(participant_id))
+        });
+    let Some(participant) = participant else {
+        return Some(format!(
+            "participant {participant_id} is not in the conversation"
+        ));
+    };
+    let disconnected = participant.get("state").and_then(Value::as_str) == Some("disconnected")
+        || participant.get("endTime").is_some_and(|t| !t.is_null());
+    disconnected.then(|| format!("participant {participant_id} is already disconnected"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ended_conversations_and_gone_participants_are_not_active() {
+        let live = json!({"id": "c", "participants": [{"id": "p", "state": "connected"}]});
+        assert_eq!(not_active(&live, "p"), None);
+        assert!(not_active(&live, "q")
+            .unwrap()
+            .contains("not in the conversation"));
+        let ended = json!({"id": "c", "endTime": "2026-01-01T00:00:00Z", "participants": []});
+        assert!(not_active(&ended, "p").unwrap().contains("ended"));
+        let gone = json!({"participants": [{"id": "p", "state": "disconnected"}]});
+        assert!(not_active(&gone, "p").unwrap().contains("disconnected"));
+    }
+}

@@ -1,0 +1,187 @@
+//! Sessions and transcripts in Postgres: virtual-agent reservations under a per-bot cap, and
+//! Cognigy sessions with their idle TTL.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// Reserves a virtual-agent session for `bot_id` unless it already holds `max_active`; the
+/// reservation is committed before any call, so replicas counting at once cannot overshoot
+/// (the count and insert run under a per-bot transaction lock). A redelivered event gets its
+/// earlier reservation back. Returns the session row id, or `None` at the cap.
+pub async fn reserve_virtual_agent(
+    db: &PgPool,
+    bot_id: &str,
+    event_id: Uuid,
+    max_active: u32,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('cxrelay.virtual_agent:' || $1))")
+        .bind(bot_id)
+        .execute(&mut *tx)
+        .await?;
+    let key = format!("pending:{event_id}");
+    let earlier: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM sessions WHERE kind = 'virtual_agent' AND session_key = $1",
+    )
+    .bind(&key)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if earlier.is_some() {
+        tx.commit().await?;
+        return Ok(earlier);
+    }
+    let active: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sessions WHERE kind = 'virtual_agent' AND bot_id = $1 AND status = 'active'",
+    )
+    .bind(bot_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if active >= i64::from(max_active) {
+        tx.commit().await?;
+        return Ok(None);
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO sessions (kind, session_key, bot_id, status, started_by)
+         VALUES ('virtual_agent', $1, $2, 'active', $3) RETURNING id",
+    )
+    .bind(&key)
+    .bind(bot_id)
+    .bind(event_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// Turns a reservation into the session of Genesys conversation `conversation_id`.
+pub async fn activate_virtual_agent(
+    db: &PgPool,
+    session: i64,
+    conversation_id: &str,
+    user_address: &str,
+    path: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE sessions SET session_key = $2, conversation_id = $2, user_id = $3, path = $4,
+                turns = 1, last_turn_at = now()
+          WHERE id = $1",
+    )
+    .bind(session)
+    .bind(conversation_id)
+    .bind(user_address)
+    .bind(path)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Frees a reservation whose conversation could not be started.
+pub async fn release(db: &PgPool, session: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET status = 'ended', ended_at = now() WHERE id = $1")
+        .bind(session)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A Cognigy session as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CognigySession {
+    /// Row id.
+    pub id: i64,
+    /// `active`, `ended` or `expired`.
+    pub status: String,
+    /// When it expires if no turn comes.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The stored Cognigy session `session_id`, if any.
+pub async fn find_cognigy(
+    db: &PgPool,
+    session_id: &str,
+) -> Result<Option<CognigySession>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, status, expires_at FROM sessions WHERE kind = 'cognigy' AND session_key = $1",
+    )
+    .bind(session_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Marks an idle session expired.
+pub async fn expire(db: &PgPool, session: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET status = 'expired', ended_at = now() WHERE id = $1 AND status = 'active'")
+        .bind(session)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// One turn of a Cognigy session: what the user said and what the bot answered.
+pub struct TurnRecord<'a> {
+    /// Cognigy sessionId.
+    pub session_id: &'a str,
+    /// Endpoint name.
+    pub endpoint: &'a str,
+    /// Cognigy userId.
+    pub user_id: &'a str,
+    /// Genesys conversation, when a Genesys flow started the session.
+    pub conversation_id: Option<&'a str>,
+    /// Idle time after which the session expires, in seconds.
+    pub ttl_secs: u64,
+    /// The event that carried the turn.
+    pub event_id: Uuid,
+    /// The user's text and data.
+    pub input: (Option<&'a str>, Option<&'a Value>),
+    /// The bot's `outputStack`.
+    pub outputs: &'a [Value],
+}
+
+/// Creates or extends the session (TTL from now, one more turn) and stores the transcript rows
+/// of the turn, in one transaction.
+pub async fn record_turn(db: &PgPool, turn: &TurnRecord<'_>) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let ttl = i64::try_from(turn.ttl_secs).unwrap_or(i64::MAX);
+    let session: i64 = sqlx::query_scalar(
+        "INSERT INTO sessions (kind, session_key, endpoint, user_id, conversation_id, status,
+                               turns, expires_at, started_by)
+         VALUES ('cognigy', $1, $2, $3, $4, 'active', 1, now() + make_interval(secs => $5), $6)
+         ON CONFLICT (kind, session_key) DO UPDATE
+            SET status = 'active', turns = sessions.turns + 1, last_turn_at = now(),
+                expires_at = now() + make_interval(secs => $5), ended_at = NULL,
+                conversation_id = COALESCE(EXCLUDED.conversation_id, sessions.conversation_id)
+         RETURNING id",
+    )
+    .bind(turn.session_id)
+    .bind(turn.endpoint)
+    .bind(turn.user_id)
+    .bind(turn.conversation_id)
+    .bind(ttl as f64)
+    .bind(turn.event_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let (text, data) = turn.input;
+    sqlx::query("INSERT INTO transcripts (session_id, event_id, source, text, data) VALUES ($1, $2, 'user', $3, $4)")
+        .bind(session)
+        .bind(turn.event_id)
+        .bind(text)
+        .bind(data)
+        .execute(&mut *tx)
+        .await?;
+    for output in turn.outputs {
+        sqlx::query(
+            "INSERT INTO transcripts (session_id, event_id, source, text, data, trace_id)
+             VALUES ($1, $2, 'bot', $3, $4, $5)",
+        )
+        .bind(session)
+        .bind(turn.event_id)
+        .bind(output.get("text").and_then(Value::as_str))
+        .bind(output.get("data"))
+        .bind(output.get("traceId").and_then(Value::as_str))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
