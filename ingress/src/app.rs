@@ -5,14 +5,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use cxrelay_core::amqp::Topology;
 use cxrelay_core::config::Settings;
 use cxrelay_core::db;
 use tokio::net::TcpListener;
 
-use crate::publisher::Publisher;
 use crate::routes::{admin_router, public_router};
 use crate::state::AppState;
+use cxrelay_core::amqp::Publisher;
 
 /// A built ingress, listening but not yet serving.
 pub struct Application {
@@ -34,7 +33,8 @@ impl Application {
         db::ensure_schema_current(&db).await?;
         let publisher = Publisher::start(
             amqp_url.clone(),
-            Topology::new(&settings.amqp.prefix),
+            "cxrelay-ingress",
+            settings.topology(),
             Duration::from_millis(settings.ingress.confirm_timeout_ms),
         );
         let public = bind(settings.ingress.addr, "CXRELAY_INGRESS__ADDR").await?;

@@ -6,7 +6,6 @@ pub mod auth;
 pub mod intake;
 pub mod intake_metrics;
 pub mod problem;
-pub mod publisher;
 pub mod routes;
 pub mod state;
 

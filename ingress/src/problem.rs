@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use cxrelay_core::validation::FieldError;
 use serde_json::json;
 
-use crate::publisher::PublishError;
+use cxrelay_core::amqp::PublishError;
 
 /// Media type of error bodies.
 const PROBLEM_JSON: &str = "application/problem+json";

@@ -4,7 +4,7 @@ use cxrelay_core::config::ApiKeys;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 
-use crate::publisher::Publisher;
+use cxrelay_core::amqp::Publisher;
 
 /// Shared state of both listeners.
 #[derive(Clone)]

@@ -13,6 +13,7 @@ async fn an_unreachable_broker_gives_503_with_retry_after_and_202_returns_withou
     let app = spawn_app(AppOptions {
         workers: 0,
         broker_proxy: true,
+        ..AppOptions::default()
     })
     .await;
     let proxy = app.proxy.as_ref().unwrap();

@@ -7,6 +7,7 @@ mod bot_failure;
 mod bot_session;
 mod broker_outage;
 mod concurrency;
+mod conversation_end;
 mod delivery;
 mod flow_run;
 mod genesys_failures;

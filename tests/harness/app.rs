@@ -44,9 +44,14 @@ pub const MAX_SESSIONS_PER_BOT: u32 = 2;
 /// How long a test waits for the pipeline to do something before failing.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
+/// Changes a test makes to the settings before the processes start.
+pub type Customize = std::sync::Arc<dyn Fn(&mut Settings) + Send + Sync>;
+
 /// What to start.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppOptions {
+    /// Applied to the settings of every process.
+    pub customize: Option<Customize>,
     /// Worker processes to start (0: events stay in the queue, where a test can count them).
     pub workers: usize,
     /// Route the ingress's broker connection through a [`TcpProxy`] the test controls.
@@ -56,6 +61,7 @@ pub struct AppOptions {
 impl Default for AppOptions {
     fn default() -> Self {
         Self {
+            customize: None,
             workers: 1,
             broker_proxy: false,
         }
@@ -100,6 +106,8 @@ pub fn settings_for(db_url: &str, amqp_url: &str, prefix: &str, sim_url: &str) -
     settings.ingress.api_keys = ApiKeys::new([API_KEY]);
     settings.ingress.confirm_timeout_ms = 2_000;
     settings.worker.admin_addr = any_port;
+    // Short retry tiers keep retry tests fast; the mechanism is the same.
+    settings.worker.retry_delays_ms = vec![200, 500, 1_000];
     let sim: url::Url = sim_url.parse().expect("simulator URL");
     settings.genesys.api_base_url = Some(sim.clone());
     settings.genesys.login_base_url = Some(sim);
@@ -159,12 +167,15 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         None
     };
     let prefix = format!("test-{id}");
-    let settings = settings_for(
+    let mut settings = settings_for(
         &database::url_of(&db_name),
         &broker::amqp_url(),
         &prefix,
         &sim.base_url(),
     );
+    if let Some(customize) = &options.customize {
+        customize(&mut settings);
+    }
     let mut ingress_settings = settings.clone();
     if let Some(proxy) = &proxy {
         let mut url = url::Url::parse(&broker::amqp_url()).expect("AMQP URL");
@@ -198,7 +209,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         http: reqwest::Client::new(),
         db,
         db_name,
-        topology: Topology::new(prefix),
+        topology: settings.topology(),
         sim,
         proxy,
         settings,

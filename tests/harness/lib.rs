@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod broker;
+pub mod crm_receiver;
 pub mod database;
 pub mod proxy;
 pub mod wait;

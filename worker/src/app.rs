@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use cxrelay_core::amqp::Topology;
+use cxrelay_core::amqp::Publisher;
 use cxrelay_core::config::Settings;
 use cxrelay_core::db;
 use cxrelay_core::kinds::Target;
@@ -72,7 +72,8 @@ impl Worker {
             .context("cannot build the HTTP client")?;
         let ctx = WorkerContext {
             db,
-            genesys: GenesysClient::new(http, endpoints.api_base, Arc::new(tokens)),
+            genesys: GenesysClient::new(http.clone(), endpoints.api_base, Arc::new(tokens)),
+            http,
             cognigy: CognigyClient::new(
                 cognigy_http,
                 settings.cognigy.api_base_url.clone(),
@@ -82,9 +83,16 @@ impl Worker {
                 settings.cognigy.snapshot_cache_secs,
             ))),
             settings: Arc::new(settings.clone()),
+            publisher: Publisher::start(
+                settings.require_amqp_url()?.clone(),
+                "cxrelay-worker-retries",
+                settings.topology(),
+                Duration::from_millis(settings.ingress.confirm_timeout_ms),
+            ),
+            topology: settings.topology(),
         };
         let amqp_url = settings.require_amqp_url()?.clone();
-        let topology = Topology::new(&settings.amqp.prefix);
+        let topology = settings.topology();
         let prefetch = settings.worker.prefetch.max(1);
         let consumer = |queue: String, ordered: bool| ConsumerConfig {
             url: amqp_url.clone(),

@@ -47,11 +47,16 @@ impl<'a> Attempt<'a> {
         }
     }
 
+    /// Which delivery of the event this is (1 for the first).
+    pub fn number(&self) -> i32 {
+        self.number
+    }
+
     /// Commits the attempt row of `operation`, then makes the call `make` returns (only then:
     /// no call without its row), and keeps the result for the final transaction.
     pub async fn recorded<F, Fut>(
         &mut self,
-        target: Target,
+        target: &str,
         operation: &str,
         make: F,
     ) -> Result<CallResult, AttemptError>
@@ -65,7 +70,7 @@ impl<'a> Attempt<'a> {
             self.event_id,
             self.number,
             call_seq,
-            target.as_str(),
+            target,
             operation,
         )
         .await?;
@@ -86,7 +91,7 @@ impl<'a> Attempt<'a> {
         let genesys = self.ctx.genesys.clone();
         let token = genesys.token().await?;
         let result = self
-            .recorded(Target::Genesys, operation, || {
+            .recorded(Target::Genesys.as_str(), operation, || {
                 genesys.call(method.clone(), path, body, &token)
             })
             .await?;
@@ -99,7 +104,7 @@ impl<'a> Attempt<'a> {
         );
         genesys.invalidate(&token);
         let token = genesys.token().await?;
-        self.recorded(Target::Genesys, operation, || {
+        self.recorded(Target::Genesys.as_str(), operation, || {
             genesys.call(method, path, body, &token)
         })
         .await

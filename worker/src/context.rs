@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use cxrelay_core::amqp::{Publisher, Topology};
 use cxrelay_core::config::Settings;
 use sqlx::PgPool;
 
@@ -21,4 +22,10 @@ pub struct WorkerContext {
     pub endpoint_status: Arc<EndpointStatusCache>,
     /// Policy settings (flows, queues, thresholds, Endpoints, templates).
     pub settings: Arc<Settings>,
+    /// Confirmed publishing into the retry tiers.
+    pub publisher: Publisher,
+    /// The AMQP names, retry tiers included.
+    pub topology: Topology,
+    /// HTTP client for other targets (the CRM webhook).
+    pub http: reqwest::Client,
 }

@@ -108,12 +108,16 @@ pub async fn finish_event(
     let last = calls.last().map(|(_, call)| call);
     let (status, result, reason, detail) = match verdict {
         Verdict::Succeeded { result } => ("succeeded", Some(result.clone()), None, None),
+        Verdict::Retry { reason, detail, .. } => {
+            ("retrying", None, Some(*reason), Some(detail.clone()))
+        }
         Verdict::Dead { reason, detail } => ("dead", None, Some(*reason), Some(detail.clone())),
     };
     sqlx::query(
         "UPDATE events
             SET status = $2, result = $3, reason = $4, last_error = $5, last_http_status = $6,
-                last_error_code = $7, updated_at = now(), finished_at = now()
+                last_error_code = $7, updated_at = now(),
+                finished_at = CASE WHEN $2 = 'retrying' THEN NULL ELSE now() END
           WHERE id = $1",
     )
     .bind(event_id)
@@ -138,6 +142,10 @@ pub async fn finish_event(
             "calls": calls.len(),
             "lastHttpStatus": last.and_then(|c| c.http_status),
             "correlationId": last.and_then(|c| c.correlation_id.clone()),
+            "retryInMs": match verdict {
+                Verdict::Retry { delay_ms, .. } => Some(*delay_ms),
+                _ => None,
+            },
         }),
     )
     .await?;

@@ -185,3 +185,25 @@ pub async fn record_turn(db: &PgPool, turn: &TurnRecord<'_>) -> Result<(), sqlx:
     }
     tx.commit().await
 }
+
+/// Ends every active session of Genesys conversation `conversation_id`; returns how many.
+pub async fn end_conversation(db: &PgPool, conversation_id: &str) -> Result<u64, sqlx::Error> {
+    let ended = sqlx::query(
+        "UPDATE sessions SET status = 'ended', ended_at = now()
+          WHERE conversation_id = $1 AND status = 'active'",
+    )
+    .bind(conversation_id)
+    .execute(db)
+    .await?;
+    Ok(ended.rows_affected())
+}
+
+/// Whether a virtual agent escalated conversation `conversation_id` to a human.
+pub async fn was_escalated(db: &PgPool, conversation_id: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sessions WHERE conversation_id = $1 AND path = 'escalated')",
+    )
+    .bind(conversation_id)
+    .fetch_one(db)
+    .await
+}

@@ -10,6 +10,15 @@ pub enum Verdict {
         /// What the downstream call produced (e.g. `flowExecutionId`).
         result: Value,
     },
+    /// Not yet: the event goes back to the broker and is tried again after `delay_ms`.
+    Retry {
+        /// Why, as for a dead event.
+        reason: &'static str,
+        /// What happened.
+        detail: String,
+        /// How long to wait (rounded up to a retry tier).
+        delay_ms: u64,
+    },
     /// Cannot be carried out; `reason` is a short class for queries, `detail` is for people.
     Dead {
         /// Machine-readable class: `rejected`, `unavailable`, `unauthorized`, ...

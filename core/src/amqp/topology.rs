@@ -14,6 +14,8 @@ pub const DELIVERY_LIMIT: i64 = 20;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Topology {
     prefix: String,
+    /// Retry tiers, in milliseconds, shortest first.
+    delays_ms: Vec<u64>,
 }
 
 impl Topology {
@@ -21,7 +23,33 @@ impl Topology {
     pub fn new(prefix: impl Into<String>) -> Self {
         Self {
             prefix: prefix.into(),
+            delays_ms: crate::config::DEFAULT_RETRY_DELAYS_MS.to_vec(),
         }
+    }
+
+    /// The same names with these retry tiers (sorted, duplicates dropped).
+    pub fn with_delays(mut self, delays_ms: &[u64]) -> Self {
+        let mut delays = delays_ms.to_vec();
+        delays.sort_unstable();
+        delays.dedup();
+        self.delays_ms = delays;
+        self
+    }
+
+    /// The retry tiers, shortest first.
+    pub fn delays_ms(&self) -> &[u64] {
+        &self.delays_ms
+    }
+
+    /// Exchange of a retry tier: publish a message there with its kind as routing key, and it
+    /// comes back to the events exchange under that key after `delay_ms`.
+    pub fn delay_exchange(&self, delay_ms: u64) -> String {
+        format!("{}.delay.{delay_ms}ms", self.prefix)
+    }
+
+    /// Queue of a retry tier, where messages wait out their delay.
+    pub fn delay_queue(&self, delay_ms: u64) -> String {
+        format!("{}.delay.{delay_ms}ms", self.prefix)
     }
 
     /// Exchange the ingress publishes to, routing by event kind.
@@ -63,12 +91,15 @@ impl Topology {
         let mut queues: Vec<String> = Target::ALL.iter().map(|t| self.work_queue(*t)).collect();
         queues.push(self.session_queue());
         queues.push(self.dead_letter_queue());
+        queues.extend(self.delays_ms.iter().map(|d| self.delay_queue(*d)));
         queues
     }
 
     /// Every exchange name.
     pub fn exchanges(&self) -> Vec<String> {
-        vec![self.events_exchange(), self.dead_letter_exchange()]
+        let mut exchanges = vec![self.events_exchange(), self.dead_letter_exchange()];
+        exchanges.extend(self.delays_ms.iter().map(|d| self.delay_exchange(*d)));
+        exchanges
     }
 
     /// Declares everything. Idempotent while the arguments stay the same; RabbitMQ refuses a
@@ -133,6 +164,9 @@ impl Topology {
         channel
             .queue_declare(&self.session_queue(), durable_queue, session_args)
             .await?;
+        for delay in &self.delays_ms {
+            self.declare_delay_tier(channel, *delay).await?;
+        }
         for kind in EventKind::ALL {
             channel
                 .queue_bind(
@@ -149,6 +183,67 @@ impl Topology {
 }
 
 impl Topology {
+    /// A retry tier: a fanout exchange into a queue whose messages expire after `delay_ms` and
+    /// are then dead-lettered, with their routing key (the kind), back to the events exchange.
+    /// Messages wait in the broker, durably, not in a worker's memory.
+    async fn declare_delay_tier(
+        &self,
+        channel: &Channel,
+        delay_ms: u64,
+    ) -> Result<(), lapin::Error> {
+        let exchange = self.delay_exchange(delay_ms);
+        let queue = self.delay_queue(delay_ms);
+        channel
+            .exchange_declare(
+                &exchange,
+                ExchangeKind::Fanout,
+                ExchangeDeclareOptions {
+                    durable: true,
+                    ..ExchangeDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await?;
+        let mut args = quorum_args();
+        // Every message of the tier waits the same time, so expiry at the head is exact.
+        args.insert(
+            "x-message-ttl".into(),
+            AMQPValue::LongLongInt(i64::try_from(delay_ms).unwrap_or(i64::MAX)),
+        );
+        args.insert(
+            "x-dead-letter-exchange".into(),
+            AMQPValue::LongString(self.events_exchange().into()),
+        );
+        // Expired messages move back to work only once the work queue confirmed them.
+        args.insert(
+            "x-dead-letter-strategy".into(),
+            AMQPValue::LongString("at-least-once".into()),
+        );
+        args.insert(
+            "x-overflow".into(),
+            AMQPValue::LongString("reject-publish".into()),
+        );
+        channel
+            .queue_declare(
+                &queue,
+                QueueDeclareOptions {
+                    durable: true,
+                    ..QueueDeclareOptions::default()
+                },
+                args,
+            )
+            .await?;
+        channel
+            .queue_bind(
+                &queue,
+                &exchange,
+                "",
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+    }
+
     /// Arguments of a queue that holds work: quorum, dead-lettering safely, delivery-limited.
     fn work_queue_args(&self) -> FieldTable {
         let mut args = quorum_args();

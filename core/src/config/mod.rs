@@ -134,13 +134,22 @@ pub struct WorkerSettings {
     /// Unacknowledged deliveries the broker hands one worker at once; bounds memory and the
     /// number of events in flight.
     pub prefetch: u16,
+    /// Delays of the broker's retry tiers, in milliseconds (comma-separated in the
+    /// environment). Each is a queue whose messages come back to work when the delay is over.
+    #[serde(deserialize_with = "stringish::u64_list")]
+    pub retry_delays_ms: Vec<u64>,
 }
+
+/// Default retry schedule: about 1 s, 5 s, 30 s, 2 min, 10 min, 30 min, 1 h.
+pub const DEFAULT_RETRY_DELAYS_MS: [u64; 7] =
+    [1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000];
 
 impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
             admin_addr: SocketAddr::from(([127, 0, 0, 1], 8082)),
             prefetch: 64,
+            retry_delays_ms: DEFAULT_RETRY_DELAYS_MS.to_vec(),
         }
     }
 }
@@ -386,7 +395,18 @@ impl Settings {
         Ok(endpoints)
     }
 
+    /// The AMQP names of this deployment: prefix and retry tiers.
+    pub fn topology(&self) -> crate::amqp::Topology {
+        crate::amqp::Topology::new(&self.amqp.prefix).with_delays(&self.worker.retry_delays_ms)
+    }
+
     fn check_amqp_prefix(&self) -> Result<(), ConfigError> {
+        if self.worker.retry_delays_ms.is_empty() || self.worker.retry_delays_ms.contains(&0) {
+            return Err(ConfigError::invalid(
+                "worker.retry_delays_ms",
+                "must list at least one delay, each over 0 ms",
+            ));
+        }
         let prefix = &self.amqp.prefix;
         let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
         if prefix.is_empty() || prefix.len() > 100 || !prefix.chars().all(allowed) {

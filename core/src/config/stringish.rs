@@ -53,3 +53,22 @@ pub(super) fn option_secret<'de, D: Deserializer<'de>>(
 pub(super) fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
     Ok(SecretString::from(string(d)?))
 }
+
+/// A list of whole numbers: a TOML array, or a comma-separated string from the environment.
+pub(super) fn u64_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<u64>),
+        Joined(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::List(list) => Ok(list),
+        Raw::Joined(joined) => joined
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<u64>().map_err(serde::de::Error::custom))
+            .collect(),
+    }
+}

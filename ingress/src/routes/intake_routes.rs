@@ -6,7 +6,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use cxrelay_core::kinds::{
-    BotFailureEvent, BotSessionEvent, EventKind, FallbackEvent, FlowRunEvent, VirtualAgentEvent,
+    BotFailureEvent, BotSessionEvent, ConversationEndEvent, EventKind, FallbackEvent, FlowRunEvent,
+    VirtualAgentEvent,
 };
 use cxrelay_core::validation::FieldError;
 use serde::Serialize;
@@ -25,6 +26,10 @@ pub const INTAKE_ROUTES: &[(&str, EventKind)] = &[
     (
         "/v1/genesys/virtual-agent-sessions",
         EventKind::GenesysVirtualAgent,
+    ),
+    (
+        "/v1/genesys/conversation-events",
+        EventKind::GenesysConversationEnd,
     ),
 ];
 
@@ -68,6 +73,13 @@ impl Intake for VirtualAgentEvent {
     const KIND: EventKind = EventKind::GenesysVirtualAgent;
     fn validate(raw: &Value, _: &AppState) -> Result<Self, FieldError> {
         VirtualAgentEvent::parse(raw)
+    }
+}
+
+impl Intake for ConversationEndEvent {
+    const KIND: EventKind = EventKind::GenesysConversationEnd;
+    fn validate(raw: &Value, _: &AppState) -> Result<Self, FieldError> {
+        ConversationEndEvent::parse(raw)
     }
 }
 

@@ -13,7 +13,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use cxrelay_core::kinds::{
-    BotFailureEvent, BotSessionEvent, FallbackEvent, FlowRunEvent, VirtualAgentEvent,
+    BotFailureEvent, BotSessionEvent, ConversationEndEvent, FallbackEvent, FlowRunEvent,
+    VirtualAgentEvent,
 };
 use intake_routes::accept_event;
 
@@ -41,6 +42,10 @@ pub fn public_router(state: AppState) -> Router {
         .route(
             "/v1/genesys/virtual-agent-sessions",
             post(accept_event::<VirtualAgentEvent>),
+        )
+        .route(
+            "/v1/genesys/conversation-events",
+            post(accept_event::<ConversationEndEvent>),
         )
         .route("/v1/events/{id}", get(events::event_status))
         .route_layer(middleware::from_fn_with_state(

@@ -86,7 +86,7 @@ async fn notify_user(
         "data": {"flowExecutionId": execution_id},
     });
     let call = attempt
-        .recorded(Target::Cognigy, NOTIFY, || cognigy.notify(&body))
+        .recorded(Target::Cognigy.as_str(), NOTIFY, || cognigy.notify(&body))
         .await?;
     Ok(match call.outcome {
         Outcome::Success => json!(true),

@@ -101,7 +101,7 @@ async fn endpoint_status(
     }
     let cognigy = attempt.ctx.cognigy.clone();
     let call = attempt
-        .recorded(Target::Cognigy, CHECK_ENDPOINT, || {
+        .recorded(Target::Cognigy.as_str(), CHECK_ENDPOINT, || {
             cognigy.get_endpoint(endpoint_id)
         })
         .await?;

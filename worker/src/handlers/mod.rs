@@ -3,6 +3,7 @@
 
 pub mod bot_failure;
 pub mod bot_session;
+pub mod conversation_end;
 pub mod fallback;
 pub mod flow_run;
 pub mod turn;

@@ -46,7 +46,7 @@ pub async fn run_turn(
     }
     let cognigy = attempt.ctx.cognigy.clone();
     let call = attempt
-        .recorded(Target::Cognigy, RUN_TURN, || {
+        .recorded(Target::Cognigy.as_str(), RUN_TURN, || {
             cognigy.run_turn(input.endpoint, &body)
         })
         .await?;

@@ -8,8 +8,8 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use cxrelay_core::amqp::{self, Topology};
-use cxrelay_core::metrics::PUBLISH_CONFIRM_SECONDS;
+use super::{connect, Topology};
+use crate::metrics::PUBLISH_CONFIRM_SECONDS;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::publisher_confirm::Confirmation;
 use lapin::{BasicProperties, Channel, Connection};
@@ -51,6 +51,7 @@ pub struct Publisher {
 
 struct Inner {
     url: SecretString,
+    name: String,
     topology: Topology,
     confirm_timeout: Duration,
     channel: RwLock<Option<Channel>>,
@@ -59,11 +60,18 @@ struct Inner {
 }
 
 impl Publisher {
-    /// Starts the supervisor that keeps a confirmed channel to `url` open.
-    pub fn start(url: SecretString, topology: Topology, confirm_timeout: Duration) -> Self {
+    /// Starts the supervisor that keeps a confirmed channel to `url` open; the connection is
+    /// named `name` in the broker's management UI.
+    pub fn start(
+        url: SecretString,
+        name: &str,
+        topology: Topology,
+        confirm_timeout: Duration,
+    ) -> Self {
         let publisher = Self {
             inner: Arc::new(Inner {
                 url,
+                name: name.to_owned(),
                 topology,
                 confirm_timeout,
                 channel: RwLock::new(None),
@@ -87,6 +95,19 @@ impl Publisher {
         body: &[u8],
         message_id: &str,
     ) -> Result<(), PublishError> {
+        let exchange = self.inner.topology.events_exchange();
+        self.publish_confirmed_to(&exchange, routing_key, body, message_id)
+            .await
+    }
+
+    /// Like [`Publisher::publish_confirmed`], to any exchange (a retry delay tier).
+    pub async fn publish_confirmed_to(
+        &self,
+        exchange: &str,
+        routing_key: &str,
+        body: &[u8],
+        message_id: &str,
+    ) -> Result<(), PublishError> {
         let channel = self.live_channel().ok_or(PublishError::Unavailable)?;
         let properties = BasicProperties::default()
             .with_delivery_mode(PERSISTENT)
@@ -99,13 +120,7 @@ impl Publisher {
         };
         let started = std::time::Instant::now();
         let confirm = channel
-            .basic_publish(
-                &self.inner.topology.events_exchange(),
-                routing_key,
-                options,
-                body,
-                properties,
-            )
+            .basic_publish(exchange, routing_key, options, body, properties)
             .await
             .map_err(|e| self.channel_failed(e))?;
         let confirmation = tokio::time::timeout(self.inner.confirm_timeout, confirm)
@@ -172,7 +187,7 @@ async fn supervise(inner: Arc<Inner>) {
 }
 
 async fn open(inner: &Arc<Inner>) -> Result<(Connection, Channel), lapin::Error> {
-    let connection = amqp::connect(&inner.url, "cxrelay-ingress").await?;
+    let connection = connect(&inner.url, &inner.name).await?;
     let weak = Arc::downgrade(inner);
     connection.on_error(move |error| {
         tracing::warn!(%error, "broker connection error");
