@@ -14,4 +14,5 @@ mod genesys_failures;
 mod intake_rejections;
 mod metrics;
 mod schema;
+mod tutorial_endpoints;
 mod virtual_agent;
