@@ -1,11 +1,14 @@
 //! `cxrelay`: the operator command.
 
-mod migrate;
-
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::builder::NonEmptyStringValueParser;
+use clap::{Args, Parser, Subcommand};
 use cxrelay_core::startup::{run_with_settings, ConfigArgs};
+use uuid::Uuid;
+
+use cxrelay_cli::genesys_trigger::{MediaType, TriggerRequest, DEFAULT_NAME};
+use cxrelay_cli::{genesys_trigger, migrate};
 
 /// Operate a cxrelay deployment.
 #[derive(Parser)]
@@ -21,6 +24,30 @@ struct Cli {
 enum Command {
     /// Create the database if it does not exist and apply every pending migration.
     Migrate,
+    /// One-time setup in the Genesys Cloud org.
+    #[command(subcommand)]
+    Genesys(GenesysCommand),
+}
+
+#[derive(Subcommand)]
+enum GenesysCommand {
+    /// Create the Process Automation trigger that starts a workflow when a customer leaves a
+    /// conversation; if a trigger of that name exists, change nothing.
+    InstallTrigger(InstallTriggerArgs),
+}
+
+#[derive(Args)]
+struct InstallTriggerArgs {
+    /// Id of the Architect workflow the trigger starts.
+    #[arg(long, value_name = "UUID")]
+    workflow_id: Uuid,
+    /// Name of the trigger.
+    #[arg(long, default_value = DEFAULT_NAME, value_parser = NonEmptyStringValueParser::new())]
+    name: String,
+    /// Media type of the conversations that start the workflow: MESSAGE, VOICE, CHAT, EMAIL,
+    /// CALLBACK, ...
+    #[arg(long, value_name = "TYPE", default_value_t = MediaType::default())]
+    media_type: MediaType,
 }
 
 #[tokio::main]
@@ -30,6 +57,16 @@ async fn main() -> ExitCode {
     run_with_settings("cxrelay", &cli.config, |settings| async move {
         match command {
             Command::Migrate => migrate::run(&settings).await,
+            Command::Genesys(GenesysCommand::InstallTrigger(args)) => {
+                let request = TriggerRequest {
+                    workflow_id: args.workflow_id,
+                    name: args.name,
+                    media_type: args.media_type,
+                };
+                let installed = genesys_trigger::install_trigger(&settings, &request).await?;
+                println!("{installed}");
+                Ok(())
+            }
         }
     })
     .await

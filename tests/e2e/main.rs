@@ -11,6 +11,7 @@ mod conversation_end;
 mod delivery;
 mod flow_run;
 mod genesys_failures;
+mod install_trigger;
 mod intake_rejections;
 mod metrics;
 mod schema;
