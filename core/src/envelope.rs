@@ -31,8 +31,14 @@ pub struct EventEnvelope {
     pub request_id: Option<String>,
     /// The caller's `Idempotency-Key`, if it sent one.
     pub idempotency_key: Option<String>,
-    /// Delivery attempts already made (0 for a fresh event).
+    /// Retries already scheduled for this event in this generation (0 for a fresh event):
+    /// the retry schedule is indexed by it, and a message whose count is behind the event's
+    /// record is a stale copy, carried out no more.
     pub attempt: u32,
+    /// Replays of the event (0 until an operator replays it); a replay starts its retries
+    /// afresh.
+    #[serde(default)]
+    pub generation: u32,
     /// The validated payload of the kind, in normalised names.
     pub payload: Value,
 }
@@ -76,6 +82,7 @@ mod tests {
             request_id: Some("req-1".into()),
             idempotency_key: None,
             attempt: 0,
+            generation: 0,
             payload: json!({"sessionId": "s"}),
         };
         let bytes = QueueMessage::current(envelope.clone()).to_bytes();

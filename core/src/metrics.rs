@@ -5,7 +5,17 @@
 //! - `cxrelay_publish_confirm_seconds{kind}`: time from publish to the broker's confirm;
 //! - `cxrelay_events_finished_total{kind,status,reason}`: final states reached by the worker;
 //! - `cxrelay_downstream_call_seconds{operation,status,outcome}`: each Genesys/Cognigy call;
-//! - `cxrelay_token_fetches_total{result}`: OAuth token requests.
+//! - `cxrelay_token_fetches_total{result}`: OAuth token requests;
+//! - `cxrelay_events_deferred_total{kind,reason}`: deliveries put back into a delay queue
+//!   without being tried (target paused, breaker open, the event busy elsewhere);
+//! - `cxrelay_event_repeats_total{kind}`: copies of an event that were not carried out again;
+//! - `cxrelay_target_paused{target}`, `cxrelay_target_pauses_total{target,reason}`: targets
+//!   paused by a `Retry-After` (`rate_limited`, or `quota` over 180 s);
+//! - `cxrelay_breaker_state{target}` (0 closed, 1 half-open, 2 open) and
+//!   `cxrelay_breaker_transitions_total{target,state}`;
+//! - `cxrelay_rate_limit_wait_seconds{target}`, `cxrelay_rate_limit_share{target}`: time
+//!   waited for the rate limiter, and this worker's share of the target's rate;
+//! - `cxrelay_worker_replicas`: live workers sharing the rates.
 
 use std::sync::OnceLock;
 
@@ -21,6 +31,25 @@ pub const EVENTS_FINISHED_TOTAL: &str = "cxrelay_events_finished_total";
 pub const DOWNSTREAM_CALL_SECONDS: &str = "cxrelay_downstream_call_seconds";
 /// OAuth token requests by result.
 pub const TOKEN_FETCHES_TOTAL: &str = "cxrelay_token_fetches_total";
+
+/// Deliveries put back into a delay queue without being tried.
+pub const EVENTS_DEFERRED_TOTAL: &str = "cxrelay_events_deferred_total";
+/// Copies of an event that were not carried out again.
+pub const EVENT_REPEATS_TOTAL: &str = "cxrelay_event_repeats_total";
+/// 1 while a target is paused by a `Retry-After`.
+pub const TARGET_PAUSED: &str = "cxrelay_target_paused";
+/// Pauses of a target by reason (`rate_limited`, `quota`).
+pub const TARGET_PAUSES_TOTAL: &str = "cxrelay_target_pauses_total";
+/// Circuit breaker state per target: 0 closed, 1 half-open, 2 open.
+pub const BREAKER_STATE: &str = "cxrelay_breaker_state";
+/// Circuit breaker transitions per target and new state.
+pub const BREAKER_TRANSITIONS_TOTAL: &str = "cxrelay_breaker_transitions_total";
+/// Time waited for a target's rate limiter before a call.
+pub const RATE_LIMIT_WAIT_SECONDS: &str = "cxrelay_rate_limit_wait_seconds";
+/// This worker's share of a target's rate, requests per second.
+pub const RATE_LIMIT_SHARE: &str = "cxrelay_rate_limit_share";
+/// Live worker replicas sharing the targets' rates.
+pub const WORKER_REPLICAS: &str = "cxrelay_worker_replicas";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 

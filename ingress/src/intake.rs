@@ -50,6 +50,7 @@ where
         request_id: header_str(headers, "x-request-id").map(str::to_owned),
         idempotency_key: idempotency_key(headers)?,
         attempt: 0,
+        generation: 0,
         payload,
     };
     let event_id = envelope.event_id;

@@ -90,18 +90,67 @@ async fn a_refused_flow_launch_is_dead_with_status_code_and_correlation_id_recor
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unavailable_genesys_is_recorded_as_retryable_and_the_event_is_dead_until_retries_exist()
-{
+async fn server_errors_are_retried_through_the_broker_until_the_call_succeeds() {
     let app = spawn_app(AppOptions::default()).await;
     app.inject_fault(
-        &json!({"method": "POST", "path": "/api/v2/flows/executions", "status": 503, "times": 1}),
+        &json!({"method": "POST", "path": "/api/v2/flows/executions", "status": 503, "times": 2}),
     )
     .await;
     let event = post_and_finish(&app, "s-503").await;
+    assert_eq!(event["status"], "succeeded", "{event}");
+    let outcomes: Vec<&str> = event["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|call| call["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["retryable", "retryable", "success"]);
+    assert_eq!(
+        app.sim_calls_to("POST", "/api/v2/flows/executions")
+            .await
+            .len(),
+        3
+    );
+    let actions: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_log WHERE event_id = $1::uuid ORDER BY id")
+            .bind(event["eventId"].as_str().unwrap())
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        actions,
+        [
+            "event.processing",
+            "event.retrying",
+            "event.processing",
+            "event.retrying",
+            "event.processing",
+            "event.succeeded"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_whose_retries_are_used_up_is_dead_with_the_last_reason() {
+    let app = spawn_app(AppOptions::default()).await;
+    // The test schedule has three retries: four tries in all, each answered 500.
+    app.inject_fault(
+        &json!({"method": "POST", "path": "/api/v2/flows/executions", "status": 500, "times": 10}),
+    )
+    .await;
+    let event = post_and_finish(&app, "s-500").await;
     assert_eq!(
         (event["status"].as_str(), event["reason"].as_str()),
-        (Some("dead"), Some("unavailable"))
+        (Some("dead"), Some("unavailable")),
+        "{event}"
     );
-    assert_eq!(event["calls"][0]["outcome"], "retryable");
-    assert_eq!(event["calls"][0]["httpStatus"], 503);
+    assert!(
+        event["lastError"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("gave up after 3 retries"),
+        "{event}"
+    );
+    assert_eq!(event["calls"].as_array().unwrap().len(), 4);
+    assert_eq!(event["lastHttpStatus"], 500);
 }

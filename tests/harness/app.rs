@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use cxrelay_core::amqp::Topology;
-use cxrelay_core::config::{ApiKeys, CognigyEndpoint, Settings};
+use cxrelay_core::config::{ApiKeys, CognigyEndpoint, RateSettings, Settings};
 use cxrelay_core::kinds::Target;
 use cxrelay_sim::{RunningSim, SimConfig};
 use reqwest::Response;
@@ -108,6 +108,14 @@ pub fn settings_for(db_url: &str, amqp_url: &str, prefix: &str, sim_url: &str) -
     settings.worker.admin_addr = any_port;
     // Short retry tiers keep retry tests fast; the mechanism is the same.
     settings.worker.retry_delays_ms = vec![200, 500, 1_000];
+    settings.worker.heartbeat_interval_ms = 200;
+    // Tests measure behaviour, not the production rates; rate tests set their own.
+    let unlimited = RateSettings {
+        per_sec: 10_000.0,
+        burst: 1_000,
+    };
+    settings.genesys.rate = unlimited;
+    settings.cognigy.rate = unlimited;
     let sim: url::Url = sim_url.parse().expect("simulator URL");
     settings.genesys.api_base_url = Some(sim.clone());
     settings.genesys.login_base_url = Some(sim);

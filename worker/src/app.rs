@@ -15,13 +15,18 @@ use cxrelay_core::amqp::Publisher;
 use cxrelay_core::config::Settings;
 use cxrelay_core::db;
 use cxrelay_core::kinds::Target;
+use secrecy::ExposeSecret;
 use serde_json::Value;
 use tokio::net::TcpListener;
 
+use crate::claims::Claims;
 use crate::cognigy::{CognigyClient, EndpointStatusCache};
 use crate::consumer::{self, ConsumerConfig};
 use crate::context::WorkerContext;
+use crate::db_health::DbHealth;
 use crate::genesys::{GenesysClient, TokenProvider};
+use crate::replicas::Replicas;
+use crate::target::{TargetLog, Targets};
 
 /// Time allowed to open a TCP connection to Genesys.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -31,8 +36,9 @@ pub struct Worker {
     ctx: WorkerContext,
     consumers: Vec<ConsumerConfig>,
     admin: TcpListener,
-    /// One flag per consumer: true while its channel consumes.
+    /// One flag per consumer: true while its broker channel is open.
     connected: Vec<Arc<AtomicBool>>,
+    replicas: Arc<Replicas>,
 }
 
 impl Worker {
@@ -48,6 +54,22 @@ impl Worker {
         .await
         .context("cannot connect to Postgres (DATABASE_URL)")?;
         db::ensure_schema_current(&db).await?;
+        let replicas = Replicas::register(
+            db.clone(),
+            Duration::from_millis(settings.worker.heartbeat_interval_ms.max(1)),
+        )
+        .await
+        .context("cannot register this worker in Postgres")?;
+        let targets = Targets::new(
+            settings,
+            replicas.live(),
+            TargetLog::new(db.clone(), replicas.id()),
+        );
+        let claim_options: sqlx::postgres::PgConnectOptions = settings
+            .require_database_url()?
+            .expose_secret()
+            .parse()
+            .context("DATABASE_URL is not a Postgres URL")?;
         let genesys = &settings.genesys;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_millis(genesys.request_timeout_ms))
@@ -71,6 +93,9 @@ impl Worker {
             .build()
             .context("cannot build the HTTP client")?;
         let ctx = WorkerContext {
+            db_health: DbHealth::new(db.clone()),
+            claims: Arc::new(Claims::new(claim_options)),
+            targets,
             db,
             genesys: GenesysClient::new(http.clone(), endpoints.api_base, Arc::new(tokens)),
             http,
@@ -94,17 +119,21 @@ impl Worker {
         let amqp_url = settings.require_amqp_url()?.clone();
         let topology = settings.topology();
         let prefetch = settings.worker.prefetch.max(1);
-        let consumer = |queue: String, ordered: bool| ConsumerConfig {
+        let grace = Duration::from_secs(settings.worker.shutdown_grace_secs);
+        let consumer = |queue: String, target: Target, ordered: bool| ConsumerConfig {
             url: amqp_url.clone(),
             topology: topology.clone(),
             queue,
             prefetch,
             ordered,
+            target_open: ctx.targets.gate(target).consuming(),
+            database_up: ctx.db_health.watch(),
+            grace,
         };
         let consumers = vec![
-            consumer(topology.work_queue(Target::Genesys), false),
-            consumer(topology.work_queue(Target::Cognigy), false),
-            consumer(topology.session_queue(), true),
+            consumer(topology.work_queue(Target::Genesys), Target::Genesys, false),
+            consumer(topology.work_queue(Target::Cognigy), Target::Cognigy, false),
+            consumer(topology.session_queue(), Target::Cognigy, true),
         ];
         let admin_addr = settings.worker.admin_addr;
         let admin = TcpListener::bind(admin_addr).await.with_context(|| {
@@ -119,6 +148,7 @@ impl Worker {
             consumers,
             admin,
             connected,
+            replicas,
         })
     }
 
@@ -134,12 +164,13 @@ impl Worker {
         self.ctx.clone()
     }
 
-    /// Consumes until `shutdown` resolves, then settles in-flight events and returns.
+    /// Consumes until `shutdown` resolves, then settles or hands back in-flight events
+    /// (within `worker.shutdown_grace_secs`), leaves the replica set and returns.
     pub async fn run_until_stopped<S>(self, shutdown: S) -> anyhow::Result<()>
     where
         S: Future<Output = ()> + Send + 'static,
     {
-        tracing::info!(admin = %self.admin_addr(), "worker starting");
+        tracing::info!(admin = %self.admin_addr(), worker_id = %self.replicas.id(), "worker starting");
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
         tokio::spawn(async move {
             shutdown.await;
@@ -148,6 +179,7 @@ impl Worker {
         let readiness = Readiness {
             db: self.ctx.db.clone(),
             connected: self.connected.clone(),
+            targets: self.ctx.targets.clone(),
         };
         let metrics = cxrelay_core::metrics::install();
         let admin = Router::new()
@@ -158,18 +190,34 @@ impl Worker {
                 get(move || std::future::ready(metrics.render())),
             )
             .with_state(readiness);
-        let mut admin_stop = stop_rx.clone();
+        let (admin_stop_tx, mut admin_stop) = tokio::sync::watch::channel(());
         let admin = axum::serve(self.admin, admin).with_graceful_shutdown(async move {
             let _ = admin_stop.changed().await;
         });
-        let consuming =
-            futures::future::join_all(self.consumers.into_iter().zip(self.connected).map(
-                |(config, connected)| {
-                    consumer::run(self.ctx.clone(), config, stop_rx.clone(), connected)
-                },
-            ));
-        let (served, _) = tokio::join!(admin.into_future(), consuming);
-        served?;
+        let admin = tokio::spawn(admin.into_future());
+        tokio::spawn(
+            Arc::clone(&self.replicas).heartbeat(self.ctx.targets.clone(), stop_rx.clone()),
+        );
+        // Replicas already running lower their share before this one calls anyone.
+        let join_delay = self.replicas.join_delay();
+        if !join_delay.is_zero() {
+            tracing::info!(
+                ?join_delay,
+                replicas = self.replicas.live(),
+                "joining the running workers"
+            );
+            tokio::time::sleep(join_delay).await;
+        }
+        futures::future::join_all(self.consumers.into_iter().zip(self.connected).map(
+            |(config, connected)| {
+                consumer::run(self.ctx.clone(), config, stop_rx.clone(), connected)
+            },
+        ))
+        .await;
+        self.replicas.deregister().await;
+        drop(admin_stop_tx);
+        admin.await??;
+        tracing::info!("worker stopped");
         Ok(())
     }
 }
@@ -178,11 +226,17 @@ impl Worker {
 struct Readiness {
     db: sqlx::PgPool,
     connected: Vec<Arc<AtomicBool>>,
+    targets: Targets,
 }
 
+/// Ready when the broker and the database are; the targets' pauses and breakers are shown
+/// but do not make the worker unready (it is healthy, its target is not).
 async fn readyz(State(readiness): State<Readiness>) -> (StatusCode, Json<Value>) {
     let broker = readiness.connected.iter().all(|c| c.load(Ordering::SeqCst));
-    let (ready, report) = cxrelay_core::health::readiness(broker, &readiness.db).await;
+    let (ready, mut report) = cxrelay_core::health::readiness(broker, &readiness.db).await;
+    if let Some(report) = report.as_object_mut() {
+        report.insert("targets".to_owned(), readiness.targets.report());
+    }
     let status = if ready {
         StatusCode::OK
     } else {

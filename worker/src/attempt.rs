@@ -17,7 +17,8 @@ use crate::record;
 /// What can stop a delivery before it reaches a verdict.
 #[derive(Debug, thiserror::Error)]
 pub enum AttemptError {
-    /// Postgres failed: the message is not acked, so it comes back.
+    /// Postgres refused a query (not an outage: those are waited out): the message is not
+    /// acked, so it comes back.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     /// No Genesys token could be had.
@@ -65,16 +66,24 @@ impl<'a> Attempt<'a> {
         Fut: Future<Output = CallResult>,
     {
         let call_seq = i32::try_from(self.calls.len() + 1).unwrap_or(i32::MAX);
-        let row = record::start_call(
-            &self.ctx.db,
-            self.event_id,
-            self.number,
-            call_seq,
-            target,
-            operation,
-        )
-        .await?;
+        let gate = self.ctx.targets.by_name(target).cloned();
+        if let Some(gate) = &gate {
+            gate.before_call().await;
+        }
+        let ctx = self.ctx;
+        let event_id = self.event_id;
+        let number = self.number;
+        // The row is committed before the call; while the database is away the call waits.
+        let row = ctx
+            .db_health
+            .retry("record an attempt", || {
+                record::start_call(&ctx.db, event_id, number, call_seq, target, operation)
+            })
+            .await?;
         let result = make().await;
+        if let Some(gate) = &gate {
+            gate.after_call(&result);
+        }
         observe(operation, &result);
         self.calls.push((row, result.clone()));
         Ok(result)

@@ -24,6 +24,8 @@ pub struct CallResult {
     pub latency: Duration,
     /// The JSON body of a successful answer.
     pub body: Option<Value>,
+    /// The answer's `Retry-After`, when it sent one (seconds or an HTTP date).
+    pub retry_after: Option<Duration>,
 }
 
 /// Longest error message kept from a response body.
@@ -38,6 +40,11 @@ pub async fn send(request: reqwest::RequestBuilder, correlation_header: &str) ->
         Err(error) => return transport_failure(started, error.without_url().to_string()),
     };
     let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
     let header_correlation = response
         .headers()
         .get(correlation_header)
@@ -73,7 +80,19 @@ pub async fn send(request: reqwest::RequestBuilder, correlation_header: &str) ->
         } else {
             None
         },
+        retry_after,
     }
+}
+
+/// `Retry-After` as delay-seconds or an HTTP date (RFC 9110); a date in the past is no wait.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
 fn transport_failure(started: Instant, message: String) -> CallResult {
@@ -85,6 +104,7 @@ fn transport_failure(started: Instant, message: String) -> CallResult {
         correlation_id: None,
         latency: started.elapsed().max(Duration::from_micros(1)),
         body: None,
+        retry_after: None,
     }
 }
 
@@ -99,6 +119,7 @@ impl CallResult {
             correlation_id: None,
             latency: Duration::ZERO,
             body: None,
+            retry_after: None,
         }
     }
 
@@ -114,5 +135,25 @@ impl CallResult {
                 self.error_message.as_deref().unwrap_or("transport error")
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_as_an_http_date() {
+        assert_eq!(parse_retry_after("42"), Some(Duration::from_secs(42)));
+        assert_eq!(parse_retry_after(" 3 "), Some(Duration::from_secs(3)));
+        let soon = chrono::Utc::now() + chrono::Duration::seconds(120);
+        let date = soon.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        let wait = parse_retry_after(&date).unwrap();
+        assert!(wait > Duration::from_secs(110) && wait <= Duration::from_secs(120));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
     }
 }

@@ -1,5 +1,6 @@
-//! Consuming a work queue with bounded prefetch, reconnecting when the broker goes away, and
-//! draining in-flight events on shutdown.
+//! Consuming one work queue: bounded prefetch, reconnecting when the broker goes away, pausing
+//! consumption while the queue's target is unavailable or the database is down, and on
+//! shutdown finishing (within a bound) or handing back what is in flight.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -10,9 +11,11 @@ use cxrelay_core::envelope::QueueMessage;
 use futures::StreamExt;
 use lapin::message::Delivery;
 use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions,
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
+    BasicRejectOptions,
 };
 use lapin::types::FieldTable;
+use lapin::Channel;
 use secrecy::SecretString;
 use tokio::sync::watch;
 
@@ -25,7 +28,7 @@ const RECONNECT_MIN_BACKOFF: Duration = Duration::from_millis(100);
 /// Longest wait between reconnection attempts.
 const RECONNECT_MAX_BACKOFF: Duration = Duration::from_secs(2);
 
-/// How the consumer reaches the broker.
+/// How the consumer reaches the broker and what it consumes.
 pub struct ConsumerConfig {
     /// Broker URL.
     pub url: SecretString,
@@ -37,27 +40,41 @@ pub struct ConsumerConfig {
     pub ordered: bool,
     /// Unacked deliveries at once; also the number of events processed concurrently.
     pub prefetch: u16,
+    /// True while the queue's target may be called (its gate's `consuming`).
+    pub target_open: watch::Receiver<bool>,
+    /// True while the database answers.
+    pub database_up: watch::Receiver<bool>,
+    /// On shutdown, how long in-flight events may take before they are handed back.
+    pub grace: Duration,
 }
 
-/// Consumes until `shutdown` fires, then waits for in-flight events to be settled.
-/// `connected` tells readiness whether a consumer is live.
+/// Why consumption stopped.
+enum Stop {
+    /// The process is stopping.
+    Shutdown,
+    /// The target is unavailable or the database down; consume again once it is over.
+    Pause,
+}
+
+/// Consumes until `shutdown` fires, then settles or hands back in-flight events and returns.
+/// `connected` tells readiness whether the broker connection is up.
 pub async fn run(
     ctx: WorkerContext,
-    config: ConsumerConfig,
+    mut config: ConsumerConfig,
     shutdown: watch::Receiver<()>,
     connected: Arc<AtomicBool>,
 ) {
     let mut backoff = RECONNECT_MIN_BACKOFF;
     loop {
-        let result = consume_once(&ctx, &config, shutdown.clone(), &connected).await;
+        let result = consume_once(&ctx, &mut config, shutdown.clone(), &connected).await;
         connected.store(false, Ordering::SeqCst);
-        if shutdown.has_changed().unwrap_or(true) {
-            tracing::info!("consumer stopped");
+        if stopping(&shutdown) {
+            tracing::info!(queue = %config.queue, "consumer stopped");
             return;
         }
         match result {
             Ok(()) => {
-                tracing::warn!("the broker closed the consumer; reconnecting");
+                tracing::warn!(queue = %config.queue, "the broker closed the consumer; reconnecting");
                 backoff = RECONNECT_MIN_BACKOFF;
             }
             Err(error) => {
@@ -73,10 +90,15 @@ pub async fn run(
     }
 }
 
+/// True once shutdown was asked for (the sender is dropped then).
+fn stopping(shutdown: &watch::Receiver<()>) -> bool {
+    shutdown.has_changed().unwrap_or(true)
+}
+
 async fn consume_once(
     ctx: &WorkerContext,
-    config: &ConsumerConfig,
-    mut shutdown: watch::Receiver<()>,
+    config: &mut ConsumerConfig,
+    shutdown: watch::Receiver<()>,
     connected: &AtomicBool,
 ) -> Result<(), lapin::Error> {
     let connection = amqp::connect(&config.url, "cxrelay-worker").await?;
@@ -87,47 +109,131 @@ async fn consume_once(
     channel
         .basic_qos(config.prefetch, BasicQosOptions::default())
         .await?;
-    let queue = &config.queue;
-    let consumer = channel
-        .basic_consume(
-            queue,
-            "",
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await?;
     connected.store(true, Ordering::SeqCst);
-    tracing::info!(%queue, prefetch = config.prefetch, "consuming");
-    let stop = async move {
-        let _ = shutdown.changed().await;
-    };
-    let sequencer = Arc::new(Sequencer::default());
-    consumer
-        .take_until(stop)
-        // Sequential: turns are queued in delivery order before any of them runs.
-        .map(|delivery| {
-            let turn = match (&delivery, config.ordered) {
-                (Ok(delivery), true) => sequencer.enqueue(session_of(&delivery.data)),
-                _ => sequencer.enqueue(None),
-            };
-            (delivery, turn)
-        })
-        .for_each_concurrent(
-            usize::from(config.prefetch),
-            |(delivery, mut turn)| async move {
-                turn.wait().await;
-                match delivery {
-                    Ok(delivery) => settle(ctx, delivery).await,
-                    Err(error) => tracing::warn!(%error, "consumer error"),
-                }
-                drop(turn);
-            },
-        )
-        .await;
-    // In-flight events are settled; unfetched prefetched messages return to the queue.
+    let result = consume_while_open(ctx, config, &channel, shutdown).await;
+    // Whatever is still unacked goes back to the queue with the channel.
     let _ = channel.close(200, "worker stopping").await;
     let _ = connection.close(200, "worker stopping").await;
-    Ok(())
+    result
+}
+
+/// Consumes whenever the target and the database allow, until shutdown or the channel ends.
+async fn consume_while_open(
+    ctx: &WorkerContext,
+    config: &mut ConsumerConfig,
+    channel: &Channel,
+    shutdown: watch::Receiver<()>,
+) -> Result<(), lapin::Error> {
+    loop {
+        if !wait_until_allowed(config, shutdown.clone()).await {
+            return Ok(());
+        }
+        let queue = config.queue.clone();
+        let consumer = channel
+            .basic_consume(
+                &queue,
+                "",
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+        let tag = consumer.tag();
+        tracing::info!(%queue, prefetch = config.prefetch, "consuming");
+        let sequencer = Arc::new(Sequencer::default());
+        let ordered = config.ordered;
+        let handling = shutdown.clone();
+        let processing = consumer
+            // Sequential: turns are queued in delivery order before any of them runs.
+            .map(|delivery| {
+                let turn = match (&delivery, ordered) {
+                    (Ok(delivery), true) => sequencer.enqueue(session_of(&delivery.data)),
+                    _ => sequencer.enqueue(None),
+                };
+                (delivery, turn)
+            })
+            .for_each_concurrent(usize::from(config.prefetch), |(delivery, mut turn)| {
+                let handling = handling.clone();
+                async move {
+                    turn.wait().await;
+                    match delivery {
+                        // Taken from the buffer after shutdown began: hand it back untried.
+                        Ok(delivery) if stopping(&handling) => {
+                            let _ = delivery
+                                .nack(BasicNackOptions {
+                                    requeue: true,
+                                    ..BasicNackOptions::default()
+                                })
+                                .await;
+                        }
+                        Ok(delivery) => settle(ctx, delivery).await,
+                        Err(error) => tracing::warn!(%error, "consumer error"),
+                    }
+                    drop(turn);
+                }
+            });
+        tokio::pin!(processing);
+        let stop = tokio::select! {
+            () = &mut processing => None,
+            stop = stop_signal(config, shutdown.clone()) => Some(stop),
+        };
+        let Some(stop) = stop else {
+            // The stream ended by itself: the broker cancelled us or the channel failed.
+            return Ok(());
+        };
+        // No new deliveries; the buffered ones still come through the stream, which then ends.
+        let _ = channel
+            .basic_cancel(tag.as_str(), BasicCancelOptions::default())
+            .await;
+        match stop {
+            Stop::Pause => {
+                tracing::warn!(%queue, "not consuming while the target is unavailable or the database is down");
+                (&mut processing).await;
+            }
+            Stop::Shutdown => {
+                if tokio::time::timeout(config.grace, &mut processing)
+                    .await
+                    .is_err()
+                {
+                    tracing::warn!(%queue, grace = ?config.grace,
+                        "in-flight events did not finish in time: handing them back to the broker");
+                }
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Waits until the target is open and the database up; false if shutdown came first.
+async fn wait_until_allowed(
+    config: &mut ConsumerConfig,
+    mut shutdown: watch::Receiver<()>,
+) -> bool {
+    let target = &mut config.target_open;
+    let database = &mut config.database_up;
+    loop {
+        if stopping(&shutdown) {
+            return false;
+        }
+        if *target.borrow_and_update() && *database.borrow_and_update() {
+            return true;
+        }
+        tokio::select! {
+            _ = target.changed() => {}
+            _ = database.changed() => {}
+            _ = shutdown.changed() => return false,
+        }
+    }
+}
+
+/// Resolves when consumption must stop, and says why.
+async fn stop_signal(config: &ConsumerConfig, mut shutdown: watch::Receiver<()>) -> Stop {
+    let mut target = config.target_open.clone();
+    let mut database = config.database_up.clone();
+    tokio::select! {
+        _ = shutdown.changed() => Stop::Shutdown,
+        _ = target.wait_for(|open| !*open) => Stop::Pause,
+        _ = database.wait_for(|up| !*up) => Stop::Pause,
+    }
 }
 
 /// The session a flow-run turn belongs to: its Endpoint and sessionId. A turn without a
@@ -158,7 +264,7 @@ async fn settle(ctx: &WorkerContext, delivery: Delivery) {
         Disposition::DeadLetter => delivery.reject(BasicRejectOptions { requeue: false }).await,
     };
     if let Err(error) = settled {
-        // The broker will redeliver; a finished event is then acked without a second call.
+        // The broker will redeliver; a finished event is then recognised and not redone.
         tracing::warn!(%error, ?disposition, "could not settle a delivery");
     }
 }

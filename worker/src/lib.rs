@@ -1,22 +1,29 @@
-//! cxrelay's worker: consumes the work queues, carries each event out against Genesys (and, in
-//! later work, Cognigy), recording every call in Postgres before making it and acking only after
-//! the outcome is committed.
+//! cxrelay's worker: consumes the work queues, carries each event out against Genesys and
+//! Cognigy, recording every call in Postgres before making it and acking only after the outcome
+//! is committed. Failures are classified, then retried through the broker's delay queues within
+//! each kind's deadline; targets are rate-limited, paused by `Retry-After` and guarded by a
+//! circuit breaker.
 
 pub mod app;
 pub mod attempt;
 pub mod call;
+pub mod claims;
 pub mod cognigy;
 pub mod consumer;
 pub mod context;
 pub mod crm;
+pub mod db_health;
 pub mod genesys;
 pub mod handlers;
 pub mod outcome;
 pub mod process;
 pub mod record;
+pub mod replicas;
 pub mod resolution;
+pub mod retry_policy;
 pub mod sequencer;
 pub mod sessions;
+pub mod target;
 pub mod verdict;
 
 pub use app::Worker;

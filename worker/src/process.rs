@@ -1,52 +1,47 @@
 //! The worker's single step: one message from the queue to a committed outcome. Public so that
 //! tests can drive it without a consumer.
+//!
+//! In order: decode (an undecodable message goes to the dead-letter queue with its reason);
+//! ask the target's gate (a paused target or an open breaker sends the event back to the broker
+//! untried); claim the event (a copy being carried out elsewhere waits in the broker); begin it
+//! in Postgres (a stale copy is counted and dropped, a late one expires); run its handler
+//! (a panic fails the event, not the worker); apply the retry policy; publish the retry, commit
+//! the outcome, and only then acknowledge.
 
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 use cxrelay_core::amqp::PublishError;
 use cxrelay_core::envelope::{EventEnvelope, QueueMessage};
 use cxrelay_core::kinds::EventKind;
-use cxrelay_core::metrics::EVENTS_FINISHED_TOTAL;
+use cxrelay_core::metrics::{EVENTS_DEFERRED_TOTAL, EVENTS_FINISHED_TOTAL, EVENT_REPEATS_TOTAL};
+use futures::FutureExt;
 use tracing::Instrument;
 
 use crate::attempt::{Attempt, AttemptError};
 use crate::context::WorkerContext;
 use crate::genesys::TokenError;
 use crate::handlers;
-use crate::record;
-use crate::verdict::Verdict;
+use crate::record::{self, Begun};
+use crate::retry_policy::{decide_retry, next_retry_delay, RetryDecision};
+use crate::target::Admission;
+use crate::verdict::{Settlement, Verdict};
+
+/// How long a copy of an event that is being carried out elsewhere waits before it looks again:
+/// by then the other delivery has usually committed, and the copy is recognised as stale.
+const IN_PROGRESS_WAIT: Duration = Duration::from_secs(1);
 
 /// What to tell the broker about a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Disposition {
-    /// The outcome is committed: remove the message.
+    /// The outcome is committed (or the message was moved elsewhere): remove the message.
     Ack,
-    /// Nothing was committed (database down): deliver it again.
+    /// Nothing was settled: deliver it again.
     Requeue,
-    /// The message can never be processed (undecodable): to the dead-letter queue.
+    /// The message can never be processed and could not be moved with its reason: reject it
+    /// to the dead-letter exchange.
     DeadLetter,
-}
-
-/// Decodes and carries out one message; the answer says how to settle it with the broker.
-pub async fn process_message(ctx: &WorkerContext, data: &[u8]) -> Disposition {
-    let envelope = match QueueMessage::from_bytes(data) {
-        Ok(message) => message.into_envelope(),
-        Err(error) => {
-            tracing::error!(%error, bytes = data.len(), "undecodable message: dead-lettering it");
-            return Disposition::DeadLetter;
-        }
-    };
-    let span = tracing::info_span!(
-        "event",
-        event_id = %envelope.event_id,
-        kind = %envelope.kind,
-        request_id = envelope.request_id.as_deref().unwrap_or("-"),
-    );
-    match process_envelope(ctx, &envelope).instrument(span).await {
-        Ok(()) => Disposition::Ack,
-        Err(error) => {
-            tracing::error!(event_id = %envelope.event_id, %error, "could not record the outcome or schedule the retry: the message goes back to the queue");
-            Disposition::Requeue
-        }
-    }
 }
 
 /// Why a delivery could not be settled: it is delivered again.
@@ -58,93 +53,295 @@ enum ProcessError {
     Retry(#[from] PublishError),
 }
 
-async fn process_envelope(
-    ctx: &WorkerContext,
-    envelope: &EventEnvelope,
-) -> Result<(), ProcessError> {
-    let Some(number) = record::begin_event(&ctx.db, envelope).await? else {
-        tracing::info!("event already has its final state: acknowledging the redelivery");
-        return Ok(());
+/// Decodes and carries out one message; the answer says how to settle it with the broker.
+pub async fn process_message(ctx: &WorkerContext, data: &[u8]) -> Disposition {
+    let envelope = match QueueMessage::from_bytes(data) {
+        Ok(message) => message.into_envelope(),
+        Err(error) => return dead_letter_undecodable(ctx, data, &error).await,
+    };
+    let span = tracing::info_span!(
+        "event",
+        event_id = %envelope.event_id,
+        kind = %envelope.kind,
+        request_id = envelope.request_id.as_deref().unwrap_or("-"),
+        retries = envelope.attempt,
+    );
+    admitted(ctx, &envelope).instrument(span).await
+}
+
+async fn admitted(ctx: &WorkerContext, envelope: &EventEnvelope) -> Disposition {
+    let gate = ctx.targets.gate(envelope.kind.target()).clone();
+    let probe = match gate.admit().await {
+        Admission::Go { probe } => probe,
+        Admission::Defer { wait, reason } => return defer(ctx, envelope, wait, reason).await,
+    };
+    if probe {
+        tracing::info!("this event probes the target for the half-open circuit breaker");
+    }
+    let disposition = claimed(ctx, envelope).await;
+    if probe {
+        gate.probe_finished();
+    }
+    disposition
+}
+
+async fn claimed(ctx: &WorkerContext, envelope: &EventEnvelope) -> Disposition {
+    let event_id = envelope.event_id;
+    let claim = ctx
+        .db_health
+        .retry("claim the event", || ctx.claims.try_claim(event_id))
+        .await;
+    match claim {
+        Ok(true) => {}
+        Ok(false) => return defer(ctx, envelope, IN_PROGRESS_WAIT, "in_progress").await,
+        Err(error) => {
+            tracing::error!(%error, "cannot claim the event: the message goes back to the queue");
+            return Disposition::Requeue;
+        }
+    }
+    let carried = carry_out(ctx, envelope).await;
+    ctx.claims.release(event_id).await;
+    match carried {
+        Ok(()) => Disposition::Ack,
+        Err(error) => {
+            tracing::error!(%error, "could not record the outcome or schedule the retry: the message goes back to the queue");
+            Disposition::Requeue
+        }
+    }
+}
+
+async fn carry_out(ctx: &WorkerContext, envelope: &EventEnvelope) -> Result<(), ProcessError> {
+    let kind = envelope.kind;
+    let deadline = ctx.settings.worker.deadlines.of(kind);
+    let begun = ctx
+        .db_health
+        .retry("begin the event", || {
+            record::begin_event(&ctx.db, envelope, deadline)
+        })
+        .await?;
+    let (number, deadline_at) = match begun {
+        Begun::Started {
+            number,
+            deadline_at,
+        } => (number, deadline_at),
+        Begun::Stale { status } => {
+            tracing::info!(%status, "a copy of an event already carried out or moved on: not carried out again");
+            metrics::counter!(EVENT_REPEATS_TOTAL, "kind" => kind.as_str()).increment(1);
+            return Ok(());
+        }
     };
     let mut attempt = Attempt::new(ctx, envelope.event_id, number);
-    let payload = &envelope.payload;
-    let handled = match envelope.kind {
-        EventKind::CognigyFallback => handlers::fallback::handle(&mut attempt, payload).await,
-        EventKind::CognigyBotFailure => handlers::bot_failure::handle(&mut attempt, payload).await,
-        EventKind::GenesysBotSession => handlers::bot_session::handle(&mut attempt, payload).await,
-        EventKind::CognigyFlowRun => handlers::flow_run::handle(&mut attempt, payload).await,
-        EventKind::GenesysVirtualAgent => {
-            handlers::virtual_agent::handle(&mut attempt, payload).await
+    let settlement = if Utc::now() >= deadline_at {
+        Settlement::Expired {
+            reason: "deadline_passed",
+            detail: format!(
+                "not started within the {} s deadline of {kind}",
+                deadline.as_secs()
+            ),
         }
-        EventKind::GenesysConversationEnd => {
-            handlers::conversation_end::handle(&mut attempt, payload).await
-        }
+    } else {
+        let verdict = run_handler(&mut attempt, envelope).await?;
+        settle(ctx, envelope, verdict, deadline_at)
     };
-    let verdict = match handled {
-        Ok(verdict) => verdict,
-        Err(AttemptError::Database(error)) => return Err(error.into()),
-        Err(AttemptError::Token(error @ TokenError::Rejected { .. })) => {
-            Verdict::dead("token_rejected", error.to_string())
+    report(kind, &settlement, attempt.calls.len());
+    let retries = match &settlement {
+        Settlement::Retrying { delay_ms, .. } => {
+            // Published before the commit: if the commit is lost, the retry still comes (and
+            // the claim, held until after the commit, keeps it from running early).
+            schedule_retry(ctx, envelope, *delay_ms).await?;
+            envelope.attempt + 1
         }
-        Err(AttemptError::Token(error @ TokenError::Unavailable(_))) => {
-            Verdict::dead("unavailable", error.to_string())
-        }
+        _ => envelope.attempt,
     };
-    match &verdict {
-        Verdict::Succeeded { .. } => tracing::info!(calls = attempt.calls.len(), "event succeeded"),
-        Verdict::Dead { reason, detail } => tracing::warn!(reason, detail, "event is dead"),
-        Verdict::Retry {
-            reason,
-            detail,
-            delay_ms,
-        } => {
-            tracing::info!(reason, detail, delay_ms, "event will be tried again")
-        }
-    }
-    record::finish_event(&ctx.db, envelope.event_id, &attempt.calls, &verdict).await?;
-    // The retrying state is committed first: if the publish below fails, the redelivery finds
-    // the event unfinished and carries it out again; nothing is lost either way.
-    if let Verdict::Retry { delay_ms, .. } = &verdict {
-        schedule_retry(ctx, envelope, *delay_ms).await?;
-    }
-    let (status, reason) = match &verdict {
-        Verdict::Succeeded { .. } => ("succeeded", ""),
-        Verdict::Retry { reason, .. } => ("retrying", *reason),
-        Verdict::Dead { reason, .. } => ("dead", *reason),
-    };
+    let calls = &attempt.calls;
+    ctx.db_health
+        .retry("record the outcome", || {
+            record::finish_event(&ctx.db, envelope.event_id, calls, &settlement, retries)
+        })
+        .await?;
     metrics::counter!(
         EVENTS_FINISHED_TOTAL,
-        "kind" => envelope.kind.as_str(),
-        "status" => status,
-        "reason" => reason,
+        "kind" => kind.as_str(),
+        "status" => settlement.status(),
+        "reason" => settlement.reason().unwrap_or(""),
     )
     .increment(1);
     Ok(())
 }
 
-/// Publishes the event, its attempt count raised, into the shortest retry tier of at least
-/// `delay_ms` (the longest tier when none is that long).
+/// Runs the kind's handler. A panic becomes a dead event (`internal_error`), not a dead worker;
+/// a token the login refused is dead `token_rejected`, an unreachable login a retry.
+async fn run_handler(
+    attempt: &mut Attempt<'_>,
+    envelope: &EventEnvelope,
+) -> Result<Verdict, ProcessError> {
+    let handled = AssertUnwindSafe(dispatch(attempt, envelope))
+        .catch_unwind()
+        .await;
+    Ok(match handled {
+        Ok(Ok(verdict)) => verdict,
+        Ok(Err(AttemptError::Database(error))) => return Err(error.into()),
+        Ok(Err(AttemptError::Token(error @ TokenError::Rejected { .. }))) => {
+            Verdict::dead("token_rejected", error.to_string())
+        }
+        Ok(Err(AttemptError::Token(error @ TokenError::Unavailable(_)))) => {
+            Verdict::retry("unavailable", error.to_string(), None)
+        }
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_owned());
+            tracing::error!(panic = %message, "the handler panicked: the event is dead, the worker goes on");
+            Verdict::dead(
+                "internal_error",
+                format!("the {} handler failed: {message}", envelope.kind),
+            )
+        }
+    })
+}
+
+async fn dispatch(
+    attempt: &mut Attempt<'_>,
+    envelope: &EventEnvelope,
+) -> Result<Verdict, AttemptError> {
+    let payload = &envelope.payload;
+    match envelope.kind {
+        EventKind::CognigyFallback => handlers::fallback::handle(attempt, payload).await,
+        EventKind::CognigyBotFailure => handlers::bot_failure::handle(attempt, payload).await,
+        EventKind::GenesysBotSession => handlers::bot_session::handle(attempt, payload).await,
+        EventKind::CognigyFlowRun => handlers::flow_run::handle(attempt, payload).await,
+        EventKind::GenesysVirtualAgent => handlers::virtual_agent::handle(attempt, payload).await,
+        EventKind::GenesysConversationEnd => {
+            handlers::conversation_end::handle(attempt, payload).await
+        }
+    }
+}
+
+/// Applies the retry policy to a handler's verdict.
+fn settle(
+    ctx: &WorkerContext,
+    envelope: &EventEnvelope,
+    verdict: Verdict,
+    deadline_at: DateTime<Utc>,
+) -> Settlement {
+    match verdict {
+        Verdict::Succeeded { result } => Settlement::Succeeded { result },
+        Verdict::Dead { reason, detail } => Settlement::Dead { reason, detail },
+        Verdict::Retry {
+            reason,
+            detail,
+            at_least,
+            dead_reason,
+        } => {
+            let worker = &ctx.settings.worker;
+            let delay = next_retry_delay(
+                envelope.attempt,
+                &worker.retry_delays_ms,
+                worker.retry_jitter,
+                rand::random::<f64>(),
+                at_least,
+            )
+            .map(|delay| ctx.topology.delay_at_least(delay));
+            let remaining = (deadline_at - Utc::now()).to_std().unwrap_or_default();
+            match decide_retry(delay, remaining) {
+                RetryDecision::RetryIn(delay_ms) => Settlement::Retrying {
+                    reason,
+                    detail,
+                    delay_ms,
+                },
+                RetryDecision::Exhausted => Settlement::Dead {
+                    reason: dead_reason,
+                    detail: format!("{detail} (gave up after {} retries)", envelope.attempt),
+                },
+                RetryDecision::PastDeadline => Settlement::Expired {
+                    reason,
+                    detail: format!("{detail} (the next retry would come after the deadline)"),
+                },
+            }
+        }
+    }
+}
+
+fn report(kind: EventKind, settlement: &Settlement, calls: usize) {
+    match settlement {
+        Settlement::Succeeded { .. } => tracing::info!(calls, "event succeeded"),
+        Settlement::Retrying {
+            reason,
+            detail,
+            delay_ms,
+        } => tracing::info!(reason, detail, delay_ms, "event will be tried again"),
+        Settlement::Dead { reason, detail } => tracing::warn!(reason, detail, "event is dead"),
+        Settlement::Expired { reason, detail } => {
+            tracing::warn!(%kind, reason, detail, "event expired")
+        }
+    }
+}
+
+/// Publishes the event, its retry count raised, into the delay queue of `delay_ms`.
 async fn schedule_retry(
     ctx: &WorkerContext,
     envelope: &EventEnvelope,
     delay_ms: u64,
 ) -> Result<(), PublishError> {
-    let tiers = ctx.topology.delays_ms();
-    let tier = tiers
-        .iter()
-        .copied()
-        .find(|tier| *tier >= delay_ms)
-        .or_else(|| tiers.last().copied())
-        .unwrap_or(delay_ms);
     let mut next = envelope.clone();
     next.attempt += 1;
-    let body = QueueMessage::current(next).to_bytes();
+    publish_delayed(ctx, &next, delay_ms).await
+}
+
+/// Sends the message back to the broker untried, for `wait`: its retry count is unchanged, so
+/// no retry is spent on a target that was known to be unavailable.
+async fn defer(
+    ctx: &WorkerContext,
+    envelope: &EventEnvelope,
+    wait: Duration,
+    reason: &'static str,
+) -> Disposition {
+    let delay_ms = ctx
+        .topology
+        .delay_at_least(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
+    match publish_delayed(ctx, envelope, delay_ms).await {
+        Ok(()) => {
+            tracing::debug!(reason, delay_ms, "deferred without a try");
+            metrics::counter!(EVENTS_DEFERRED_TOTAL, "kind" => envelope.kind.as_str(), "reason" => reason)
+                .increment(1);
+            Disposition::Ack
+        }
+        Err(error) => {
+            tracing::warn!(%error, reason, "could not defer the event: it goes back to the queue");
+            Disposition::Requeue
+        }
+    }
+}
+
+async fn publish_delayed(
+    ctx: &WorkerContext,
+    envelope: &EventEnvelope,
+    delay_ms: u64,
+) -> Result<(), PublishError> {
+    let body = QueueMessage::current(envelope.clone()).to_bytes();
     ctx.publisher
         .publish_confirmed_to(
-            &ctx.topology.delay_exchange(tier),
+            &ctx.topology.delay_exchange(delay_ms),
             envelope.kind.as_str(),
             &body,
             &envelope.event_id.to_string(),
         )
         .await
+}
+
+/// Moves a message that can never be decoded to the dead-letter queue with the reason in a
+/// header, so operators see why; if that fails, the broker dead-letters it without one.
+async fn dead_letter_undecodable(
+    ctx: &WorkerContext,
+    data: &[u8],
+    error: &serde_json::Error,
+) -> Disposition {
+    let reason = format!("undecodable: {error}");
+    tracing::error!(%reason, bytes = data.len(), "undecodable message: dead-lettering it");
+    match ctx.publisher.publish_dead_letter(data, &reason).await {
+        Ok(()) => Disposition::Ack,
+        Err(_) => Disposition::DeadLetter,
+    }
 }

@@ -1,6 +1,9 @@
 //! Postgres writes of the worker: the event row, one attempt row per call (committed before the
-//! call is made), and the final state with its audit rows in one transaction.
+//! call is made), and the event's new state with its audit rows in one transaction.
 
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 use cxrelay_core::envelope::EventEnvelope;
 use cxrelay_core::redact::redact_payload;
 use serde_json::json;
@@ -8,27 +11,53 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::call::CallResult;
-use crate::verdict::Verdict;
+use crate::verdict::Settlement;
 
 /// Actor name in `audit_log` for what the worker does.
 const ACTOR: &str = "worker";
 
-/// Marks the event `processing` (creating its row on first sight) and counts the attempt.
-/// `None` when the event already reached a final state: a redelivery after the outcome was
-/// committed but before the ack, which must not call anyone again.
+/// What [`begin_event`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Begun {
+    /// Carry the event out: this is delivery `number` of it, and it may not be tried after
+    /// `deadline_at`.
+    Started {
+        /// Deliveries of the event so far, this one included (`attempts.attempt`).
+        number: i32,
+        /// Past this, the event expires instead of being tried.
+        deadline_at: DateTime<Utc>,
+    },
+    /// A copy of an event that has reached a final state or has moved on to a later retry:
+    /// it is counted as a repeat and not carried out.
+    Stale {
+        /// The event's status.
+        status: String,
+    },
+}
+
+/// Marks the event `processing` (creating its row on first sight, with its deadline) and
+/// counts the delivery, unless the message is a stale copy: the event is final already, or
+/// the message carries fewer retries than the event has had (a repeat, a redelivery).
 pub async fn begin_event(
     db: &PgPool,
     envelope: &EventEnvelope,
-) -> Result<Option<i32>, sqlx::Error> {
+    deadline: Duration,
+) -> Result<Begun, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let attempt: Option<i32> = sqlx::query_scalar(
+    let deadline_at = envelope.received_at
+        + chrono::Duration::from_std(deadline).unwrap_or(chrono::Duration::MAX);
+    let started: Option<(i32, DateTime<Utc>)> = sqlx::query_as(
         "INSERT INTO events (id, kind, target, status, request_id, idempotency_key, payload,
-                             received_at, attempts)
-         VALUES ($1, $2, $3, 'processing', $4, $5, $6, $7, 1)
+                             received_at, attempts, retries, generation, deadline_at)
+         VALUES ($1, $2, $3, 'processing', $4, $5, $6, $7, 1, $8, $9, $10)
          ON CONFLICT (id) DO UPDATE
-            SET status = 'processing', attempts = events.attempts + 1, updated_at = now()
+            SET status = 'processing', attempts = events.attempts + 1,
+                retries = EXCLUDED.retries, next_attempt_at = NULL, updated_at = now(),
+                deadline_at = COALESCE(events.deadline_at, EXCLUDED.deadline_at)
           WHERE events.status NOT IN ('succeeded', 'dead', 'expired')
-         RETURNING attempts",
+            AND events.generation = EXCLUDED.generation
+            AND events.retries <= EXCLUDED.retries
+         RETURNING attempts, deadline_at",
     )
     .bind(envelope.event_id)
     .bind(envelope.kind.as_str())
@@ -37,23 +66,38 @@ pub async fn begin_event(
     .bind(&envelope.idempotency_key)
     .bind(redact_payload(&envelope.payload))
     .bind(envelope.received_at)
+    .bind(i32::try_from(envelope.attempt).unwrap_or(i32::MAX))
+    .bind(i32::try_from(envelope.generation).unwrap_or(i32::MAX))
+    .bind(deadline_at)
     .fetch_optional(&mut *tx)
     .await?;
-    if let Some(attempt) = attempt {
-        audit(
-            &mut tx,
-            envelope.event_id,
-            "event.processing",
-            json!({
-                "attempt": attempt,
-                "kind": envelope.kind.as_str(),
-                "requestId": envelope.request_id,
-            }),
+    let Some((number, deadline_at)) = started else {
+        let status: String = sqlx::query_scalar(
+            "UPDATE events SET repeats = repeats + 1 WHERE id = $1 RETURNING status",
         )
+        .bind(envelope.event_id)
+        .fetch_one(&mut *tx)
         .await?;
-    }
+        tx.commit().await?;
+        return Ok(Begun::Stale { status });
+    };
+    audit(
+        &mut tx,
+        envelope.event_id,
+        "event.processing",
+        json!({
+            "attempt": number,
+            "retries": envelope.attempt,
+            "kind": envelope.kind.as_str(),
+            "requestId": envelope.request_id,
+        }),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(attempt)
+    Ok(Begun::Started {
+        number,
+        deadline_at,
+    })
 }
 
 /// Inserts and commits the attempt row of a call about to be made; returns its id.
@@ -78,12 +122,14 @@ pub async fn start_call(
     .await
 }
 
-/// In one transaction: the outcome of every call, the event's final state, and its audit row.
+/// In one transaction: the outcome of every call, the event's new state, and its audit row.
+/// `retries` is the number of retries the event has had once this settlement is recorded.
 pub async fn finish_event(
     db: &PgPool,
     event_id: Uuid,
     calls: &[(i64, CallResult)],
-    verdict: &Verdict,
+    settlement: &Settlement,
+    retries: u32,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     for (id, call) in calls {
@@ -106,31 +152,42 @@ pub async fn finish_event(
         .await?;
     }
     let last = calls.last().map(|(_, call)| call);
-    let (status, result, reason, detail) = match verdict {
-        Verdict::Succeeded { result } => ("succeeded", Some(result.clone()), None, None),
-        Verdict::Retry { reason, detail, .. } => {
-            ("retrying", None, Some(*reason), Some(detail.clone()))
-        }
-        Verdict::Dead { reason, detail } => ("dead", None, Some(*reason), Some(detail.clone())),
+    let status = settlement.status();
+    let result = match settlement {
+        Settlement::Succeeded { result } => Some(result.clone()),
+        _ => None,
+    };
+    let delay_ms = match settlement {
+        Settlement::Retrying { delay_ms, .. } => Some(*delay_ms),
+        _ => None,
     };
     sqlx::query(
         "UPDATE events
-            SET status = $2, result = $3, reason = $4, last_error = $5, last_http_status = $6,
-                last_error_code = $7, updated_at = now(),
+            SET status = $2, result = $3, reason = $4, last_error = $5,
+                last_http_status = CASE WHEN $10 THEN $6 ELSE last_http_status END,
+                last_error_code = CASE WHEN $10 THEN $7 ELSE last_error_code END,
+                retries = $8, updated_at = now(),
+                next_attempt_at = now() + make_interval(secs => $9),
                 finished_at = CASE WHEN $2 = 'retrying' THEN NULL ELSE now() END
           WHERE id = $1",
     )
     .bind(event_id)
     .bind(status)
     .bind(&result)
-    .bind(reason)
+    .bind(settlement.reason())
     .bind(
-        detail
+        settlement
+            .detail()
+            .map(str::to_owned)
             .or_else(|| last.and_then(|c| c.error_message.clone()))
             .filter(|_| status != "succeeded"),
     )
     .bind(last.and_then(|c| c.http_status).map(i32::from))
     .bind(last.and_then(|c| c.error_code.clone()))
+    .bind(i32::try_from(retries).unwrap_or(i32::MAX))
+    .bind(delay_ms.map(|ms| ms as f64 / 1_000.0))
+    // A delivery without calls (expired on arrival) keeps what the last calls said.
+    .bind(!calls.is_empty())
     .execute(&mut *tx)
     .await?;
     audit(
@@ -138,14 +195,12 @@ pub async fn finish_event(
         event_id,
         &format!("event.{status}"),
         json!({
-            "reason": reason,
+            "reason": settlement.reason(),
             "calls": calls.len(),
             "lastHttpStatus": last.and_then(|c| c.http_status),
             "correlationId": last.and_then(|c| c.correlation_id.clone()),
-            "retryInMs": match verdict {
-                Verdict::Retry { delay_ms, .. } => Some(*delay_ms),
-                _ => None,
-            },
+            "retryInMs": delay_ms,
+            "retries": retries,
         }),
     )
     .await?;

@@ -9,7 +9,8 @@ use uuid::Uuid;
 /// Reserves a virtual-agent session for `bot_id` unless it already holds `max_active`; the
 /// reservation is committed before any call, so replicas counting at once cannot overshoot
 /// (the count and insert run under a per-bot transaction lock). A redelivered event gets its
-/// earlier reservation back. Returns the session row id, or `None` at the cap.
+/// earlier reservation back; a retried one whose reservation was released takes it again if
+/// the bot is under its cap. Returns the session row id, or `None` at the cap.
 pub async fn reserve_virtual_agent(
     db: &PgPool,
     bot_id: &str,
@@ -22,15 +23,17 @@ pub async fn reserve_virtual_agent(
         .execute(&mut *tx)
         .await?;
     let key = format!("pending:{event_id}");
-    let earlier: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM sessions WHERE kind = 'virtual_agent' AND session_key = $1",
+    let earlier: Option<(i64, String)> = sqlx::query_as(
+        "SELECT id, status FROM sessions WHERE kind = 'virtual_agent' AND session_key = $1",
     )
     .bind(&key)
     .fetch_optional(&mut *tx)
     .await?;
-    if earlier.is_some() {
-        tx.commit().await?;
-        return Ok(earlier);
+    if let Some((id, status)) = &earlier {
+        if status == "active" {
+            tx.commit().await?;
+            return Ok(Some(*id));
+        }
     }
     let active: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM sessions WHERE kind = 'virtual_agent' AND bot_id = $1 AND status = 'active'",
@@ -41,6 +44,17 @@ pub async fn reserve_virtual_agent(
     if active >= i64::from(max_active) {
         tx.commit().await?;
         return Ok(None);
+    }
+    if let Some((id, _)) = earlier {
+        // A retry after a failed start, whose reservation was released: take it again.
+        sqlx::query(
+            "UPDATE sessions SET status = 'active', ended_at = NULL, started_at = now() WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        return Ok(Some(id));
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO sessions (kind, session_key, bot_id, status, started_by)

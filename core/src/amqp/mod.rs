@@ -5,5 +5,5 @@ mod publisher;
 mod topology;
 
 pub use connect::connect;
-pub use publisher::{PublishError, Publisher};
+pub use publisher::{PublishError, Publisher, DEAD_REASON_HEADER};
 pub use topology::{Topology, DELIVERY_LIMIT};

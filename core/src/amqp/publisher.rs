@@ -12,6 +12,7 @@ use super::{connect, Topology};
 use crate::metrics::PUBLISH_CONFIRM_SECONDS;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::publisher_confirm::Confirmation;
+use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection};
 use secrecy::SecretString;
 use tokio::sync::Notify;
@@ -22,6 +23,8 @@ const RECONNECT_MIN_BACKOFF: Duration = Duration::from_millis(100);
 const RECONNECT_MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// AMQP delivery mode 2: the broker writes the message to disk before it confirms it.
 const PERSISTENT: u8 = 2;
+/// Header of a dead-lettered message saying why it could not be processed.
+pub const DEAD_REASON_HEADER: &str = "x-cxrelay-dead-reason";
 
 /// Why an event could not be made durable; every variant means "answer 503, nothing accepted".
 #[derive(Debug, thiserror::Error)]
@@ -108,11 +111,35 @@ impl Publisher {
         body: &[u8],
         message_id: &str,
     ) -> Result<(), PublishError> {
+        let properties = BasicProperties::default().with_message_id(message_id.into());
+        self.publish_with(exchange, routing_key, body, properties)
+            .await
+    }
+
+    /// Publishes a message that can never be processed to the dead-letter exchange, with why
+    /// in the header [`DEAD_REASON_HEADER`].
+    pub async fn publish_dead_letter(&self, body: &[u8], reason: &str) -> Result<(), PublishError> {
+        let mut headers = FieldTable::default();
+        headers.insert(
+            DEAD_REASON_HEADER.into(),
+            AMQPValue::LongString(reason.into()),
+        );
+        let properties = BasicProperties::default().with_headers(headers);
+        let exchange = self.inner.topology.dead_letter_exchange();
+        self.publish_with(&exchange, "", body, properties).await
+    }
+
+    async fn publish_with(
+        &self,
+        exchange: &str,
+        routing_key: &str,
+        body: &[u8],
+        properties: BasicProperties,
+    ) -> Result<(), PublishError> {
         let channel = self.live_channel().ok_or(PublishError::Unavailable)?;
-        let properties = BasicProperties::default()
+        let properties = properties
             .with_delivery_mode(PERSISTENT)
-            .with_content_type("application/json".into())
-            .with_message_id(message_id.into());
+            .with_content_type("application/json".into());
         let options = BasicPublishOptions {
             // Unroutable messages come back to us instead of being dropped by the exchange.
             mandatory: true,

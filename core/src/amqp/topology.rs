@@ -10,35 +10,64 @@ use crate::kinds::{EventKind, Target};
 /// dead-letters it: a message that crashes every worker that takes it must not loop forever.
 pub const DELIVERY_LIMIT: i64 = 20;
 
+/// Delay queues per configured retry delay: the delay itself and two steps either way within
+/// the jitter (e.g. 0.8, 0.9, 1.0, 1.1 and 1.2 times it at ±20 %). A queue's messages all wait
+/// the same time, so jitter is had by choosing among queues, never by a per-message TTL that
+/// a longer message ahead in the same queue would hold up.
+const JITTER_STEPS: [f64; 5] = [-1.0, -0.5, 0.0, 0.5, 1.0];
+
 /// The names of cxrelay's exchanges and queues under one prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Topology {
     prefix: String,
-    /// Retry tiers, in milliseconds, shortest first.
+    /// Delay queues (retry tiers with their jitter steps), in milliseconds, shortest first.
     delays_ms: Vec<u64>,
 }
 
 impl Topology {
-    /// The topology under `prefix` (`CXRELAY_AMQP__PREFIX`).
+    /// The topology under `prefix` (`CXRELAY_AMQP__PREFIX`) with the default retry schedule.
     pub fn new(prefix: impl Into<String>) -> Self {
         Self {
             prefix: prefix.into(),
-            delays_ms: crate::config::DEFAULT_RETRY_DELAYS_MS.to_vec(),
+            delays_ms: Vec::new(),
         }
+        .with_delays(
+            &crate::config::DEFAULT_RETRY_DELAYS_MS,
+            crate::config::DEFAULT_RETRY_JITTER,
+        )
     }
 
-    /// The same names with these retry tiers (sorted, duplicates dropped).
-    pub fn with_delays(mut self, delays_ms: &[u64]) -> Self {
-        let mut delays = delays_ms.to_vec();
+    /// The same names with delay queues for these retry delays, each spread by `jitter`.
+    pub fn with_delays(mut self, delays_ms: &[u64], jitter: f64) -> Self {
+        let mut delays: Vec<u64> = delays_ms
+            .iter()
+            .flat_map(|delay| {
+                JITTER_STEPS.iter().map(move |step| {
+                    // Rounded to whole milliseconds: queue names and TTLs are integers.
+                    ((*delay as f64) * (1.0 + jitter * step)).round().max(1.0) as u64
+                })
+            })
+            .collect();
         delays.sort_unstable();
         delays.dedup();
         self.delays_ms = delays;
         self
     }
 
-    /// The retry tiers, shortest first.
+    /// Every delay queue's delay, shortest first.
     pub fn delays_ms(&self) -> &[u64] {
         &self.delays_ms
+    }
+
+    /// The delay queue to wait at least `delay_ms` in: the shortest that is long enough, or
+    /// the longest there is.
+    pub fn delay_at_least(&self, delay_ms: u64) -> u64 {
+        self.delays_ms
+            .iter()
+            .copied()
+            .find(|tier| *tier >= delay_ms)
+            .or_else(|| self.delays_ms.last().copied())
+            .unwrap_or(delay_ms)
     }
 
     /// Exchange of a retry tier: publish a message there with its kind as routing key, and it
@@ -285,6 +314,20 @@ fn quorum_args() -> FieldTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_retry_delay_gets_five_jitter_steps_and_lookups_round_up() {
+        let topology = Topology::new("t").with_delays(&[1_000, 5_000], 0.2);
+        assert_eq!(
+            topology.delays_ms(),
+            &[800, 900, 1_000, 1_100, 1_200, 4_000, 4_500, 5_000, 5_500, 6_000]
+        );
+        assert_eq!(topology.delay_at_least(1), 800);
+        assert_eq!(topology.delay_at_least(1_150), 1_200);
+        assert_eq!(topology.delay_at_least(60_000), 6_000);
+        let no_jitter = Topology::new("t").with_delays(&[1_000, 1_000], 0.0);
+        assert_eq!(no_jitter.delays_ms(), &[1_000]);
+    }
 
     #[test]
     fn every_name_carries_the_prefix() {

@@ -6,12 +6,16 @@
 //! missing setting stops start-up with one line naming it.
 
 mod api_keys;
+mod delivery;
 mod error;
 mod genesys;
 mod load;
 mod stringish;
 
 pub use api_keys::ApiKeys;
+pub use delivery::{
+    BreakerSettings, DeadlineSettings, RateSettings, DEFAULT_RETRY_DELAYS_MS, DEFAULT_RETRY_JITTER,
+};
 pub use error::ConfigError;
 pub use genesys::{GenesysEndpoints, GENESYS_REGIONS};
 pub use load::{env_name, load};
@@ -134,15 +138,24 @@ pub struct WorkerSettings {
     /// Unacknowledged deliveries the broker hands one worker at once; bounds memory and the
     /// number of events in flight.
     pub prefetch: u16,
-    /// Delays of the broker's retry tiers, in milliseconds (comma-separated in the
-    /// environment). Each is a queue whose messages come back to work when the delay is over.
+    /// Delay before each retry, in milliseconds (comma-separated in the environment). Each
+    /// is a broker queue whose messages come back to work when the delay is over; the event is
+    /// dead once every delay has been used.
     #[serde(deserialize_with = "stringish::u64_list")]
     pub retry_delays_ms: Vec<u64>,
+    /// Each retry delay is spread by up to this share either way (0 to 0.5).
+    pub retry_jitter: f64,
+    /// How long after intake each kind may still be carried out.
+    pub deadlines: DeadlineSettings,
+    /// When a target's circuit breaker opens and how long it stays open.
+    pub breaker: BreakerSettings,
+    /// On SIGTERM, how long in-flight events may take to finish before they are handed back
+    /// to the broker, in seconds.
+    pub shutdown_grace_secs: u64,
+    /// How often a worker tells Postgres it is alive; replicas share the targets' rates by
+    /// the number of live workers.
+    pub heartbeat_interval_ms: u64,
 }
-
-/// Default retry schedule: about 1 s, 5 s, 30 s, 2 min, 10 min, 30 min, 1 h.
-pub const DEFAULT_RETRY_DELAYS_MS: [u64; 7] =
-    [1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000];
 
 impl Default for WorkerSettings {
     fn default() -> Self {
@@ -150,6 +163,11 @@ impl Default for WorkerSettings {
             admin_addr: SocketAddr::from(([127, 0, 0, 1], 8082)),
             prefetch: 64,
             retry_delays_ms: DEFAULT_RETRY_DELAYS_MS.to_vec(),
+            retry_jitter: DEFAULT_RETRY_JITTER,
+            deadlines: DeadlineSettings::default(),
+            breaker: BreakerSettings::default(),
+            shutdown_grace_secs: 30,
+            heartbeat_interval_ms: 1_000,
         }
     }
 }
@@ -186,6 +204,8 @@ pub struct GenesysSettings {
     pub virtual_agent: VirtualAgentSettings,
     /// How long after a conversation ended its analytics are waited for before giving up.
     pub analytics_max_wait_secs: u64,
+    /// Requests per second to the Genesys API, for all worker replicas together.
+    pub rate: RateSettings,
 }
 
 impl Default for GenesysSettings {
@@ -202,6 +222,7 @@ impl Default for GenesysSettings {
             human_queue_id: None,
             virtual_agent: VirtualAgentSettings::default(),
             analytics_max_wait_secs: 300,
+            rate: RateSettings::GENESYS_DEFAULT,
         }
     }
 }
@@ -231,6 +252,9 @@ pub struct CognigySettings {
     pub session_ttl_secs: u64,
     /// Timeout of every Cognigy call; a Flow answers after it ran, which takes seconds.
     pub request_timeout_ms: u64,
+    /// Requests per second to Cognigy (Endpoints and management API together), for all worker
+    /// replicas together.
+    pub rate: RateSettings,
 }
 
 impl Default for CognigySettings {
@@ -245,6 +269,7 @@ impl Default for CognigySettings {
             snapshot_cache_secs: 60,
             session_ttl_secs: 30 * 60,
             request_timeout_ms: 20_000,
+            rate: RateSettings::COGNIGY_DEFAULT,
         }
     }
 }
@@ -397,16 +422,21 @@ impl Settings {
 
     /// The AMQP names of this deployment: prefix and retry tiers.
     pub fn topology(&self) -> crate::amqp::Topology {
-        crate::amqp::Topology::new(&self.amqp.prefix).with_delays(&self.worker.retry_delays_ms)
+        crate::amqp::Topology::new(&self.amqp.prefix)
+            .with_delays(&self.worker.retry_delays_ms, self.worker.retry_jitter)
     }
 
     fn check_amqp_prefix(&self) -> Result<(), ConfigError> {
-        if self.worker.retry_delays_ms.is_empty() || self.worker.retry_delays_ms.contains(&0) {
-            return Err(ConfigError::invalid(
-                "worker.retry_delays_ms",
-                "must list at least one delay, each over 0 ms",
-            ));
-        }
+        let worker = &self.worker;
+        delivery::check(
+            &worker.retry_delays_ms,
+            worker.retry_jitter,
+            &worker.breaker,
+            &[
+                ("genesys.rate.per_sec", self.genesys.rate),
+                ("cognigy.rate.per_sec", self.cognigy.rate),
+            ],
+        )?;
         let prefix = &self.amqp.prefix;
         let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
         if prefix.is_empty() || prefix.len() > 100 || !prefix.chars().all(allowed) {

@@ -22,6 +22,8 @@ pub struct EventStatus {
     request_id: Option<String>,
     idempotency_key: Option<String>,
     attempts: i32,
+    retries: i32,
+    repeats: i32,
     reason: Option<String>,
     last_http_status: Option<i32>,
     last_error_code: Option<String>,
@@ -31,6 +33,8 @@ pub struct EventStatus {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     finished_at: Option<DateTime<Utc>>,
+    deadline_at: Option<DateTime<Utc>>,
+    next_attempt_at: Option<DateTime<Utc>>,
     #[sqlx(skip)]
     calls: Vec<CallRecord>,
 }
@@ -62,9 +66,9 @@ pub async fn event_status(
         message: "the event id must be a UUID".to_owned(),
     })?;
     let event: Option<EventStatus> = sqlx::query_as(
-        "SELECT id, kind, target, status, request_id, idempotency_key, attempts, reason,
-                last_http_status, last_error_code, last_error, result, received_at, created_at,
-                updated_at, finished_at
+        "SELECT id, kind, target, status, request_id, idempotency_key, attempts, retries,
+                repeats, reason, last_http_status, last_error_code, last_error, result,
+                received_at, created_at, updated_at, finished_at, deadline_at, next_attempt_at
          FROM events WHERE id = $1",
     )
     .bind(id)

@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::attempt::{Attempt, AttemptError};
-use crate::handlers::{dead_for, decode};
+use crate::handlers::{decode, failed};
 use crate::outcome::Outcome;
 use crate::verdict::Verdict;
 
@@ -26,7 +26,7 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
         .genesys_call(GET_CONVERSATION, Method::GET, &conversation_path, None)
         .await?;
     if call.outcome != Outcome::Success {
-        return Ok(dead_for(
+        return Ok(failed(
             &call,
             "reading the conversation",
             Some("conversation:communication:view"),
@@ -74,7 +74,7 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
                 call.summary()
             ),
         ),
-        _ => dead_for(
+        _ => failed(
             &call,
             "the transfer",
             Some("conversation:communication:blindTransfer"),

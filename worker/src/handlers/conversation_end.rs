@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::attempt::{Attempt, AttemptError};
 use crate::crm;
-use crate::handlers::{dead_for, decode};
+use crate::handlers::{decode, failed};
 use crate::outcome::Outcome;
 use crate::resolution::ResolutionMetrics;
 use crate::sessions;
@@ -27,7 +27,13 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
         Err(verdict) => return Ok(verdict),
     };
     let db = attempt.ctx.db.clone();
-    let ended_sessions = sessions::end_conversation(&db, &event.conversation_id).await?;
+    let health = attempt.ctx.db_health.clone();
+    let conversation_id = event.conversation_id.as_str();
+    let ended_sessions = health
+        .retry("end the conversation's sessions", || {
+            sessions::end_conversation(&db, conversation_id)
+        })
+        .await?;
     let path = format!(
         "/api/v2/analytics/conversations/{}/details",
         event.conversation_id
@@ -43,7 +49,7 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
         // Analytics knows a conversation only some time after it ended: not yet, not never.
         (_, Some(404)) => None,
         _ => {
-            return Ok(dead_for(
+            return Ok(failed(
                 &call,
                 "reading conversation analytics",
                 Some("analytics:conversationDetail:view"),
@@ -53,8 +59,18 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
     let Some(mut metrics) = metrics else {
         return Ok(wait_for_analytics(attempt, &event));
     };
-    metrics.escalated |= sessions::was_escalated(&db, &event.conversation_id).await?;
-    metrics.store(&db, attempt.event_id).await?;
+    metrics.escalated |= health
+        .retry("read the conversation's escalation", || {
+            sessions::was_escalated(&db, conversation_id)
+        })
+        .await?;
+    let event_id = attempt.event_id;
+    let metrics = &metrics;
+    health
+        .retry("store the resolution metrics", || {
+            metrics.store(&db, event_id)
+        })
+        .await?;
     let summary = json!({
         "type": "conversation.ended",
         "conversationId": event.conversation_id,
@@ -100,21 +116,15 @@ fn wait_for_analytics(attempt: &Attempt<'_>, event: &ConversationEndEvent) -> Ve
             ),
         );
     }
-    let tiers = attempt.ctx.topology.delays_ms();
-    let index = usize::try_from(attempt.number().max(1) - 1).unwrap_or(usize::MAX);
-    let delay_ms = tiers
-        .get(index)
-        .or(tiers.last())
-        .copied()
-        .unwrap_or(1_000)
-        .min(max_wait_ms - waited);
+    // The retry schedule spaces the asks; the deadline above bounds them.
     Verdict::Retry {
         reason: "analytics_pending",
         detail: format!(
             "analytics of conversation {} are not available yet",
             event.conversation_id
         ),
-        delay_ms,
+        at_least: None,
+        dead_reason: "analytics_unavailable",
     }
 }
 
@@ -145,7 +155,6 @@ async fn send_to_crm(
         .await?;
     Ok(CrmOutcome {
         sent: call.outcome == Outcome::Success,
-        failure: (call.outcome != Outcome::Success)
-            .then(|| dead_for(&call, "the CRM webhook", None)),
+        failure: (call.outcome != Outcome::Success).then(|| failed(&call, "the CRM webhook", None)),
     })
 }

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::attempt::{Attempt, AttemptError};
 use crate::cognigy::NOTIFY;
 use crate::genesys::{execution_request, LAUNCH_FLOW};
-use crate::handlers::{dead_for, decode};
+use crate::handlers::{decode, failed};
 use crate::outcome::Outcome;
 use crate::verdict::Verdict;
 
@@ -33,7 +33,7 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
         .genesys_call(LAUNCH_FLOW, Method::POST, EXECUTIONS_PATH, Some(&body))
         .await?;
     if call.outcome != Outcome::Success {
-        return Ok(dead_for(
+        return Ok(failed(
             &call,
             "the flow launch",
             Some("architect:flow:launch"),

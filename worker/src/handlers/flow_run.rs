@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::attempt::{Attempt, AttemptError};
 use crate::cognigy::{EndpointStatus, CHECK_ENDPOINT};
 use crate::handlers::turn::{endpoint, run_turn, TurnInput};
-use crate::handlers::{dead_for, decode};
+use crate::handlers::{decode, failed};
 use crate::outcome::Outcome;
 use crate::sessions;
 use crate::verdict::Verdict;
@@ -80,12 +80,18 @@ async fn session_for(
     let Some(requested) = requested else {
         return Ok((Uuid::new_v4().to_string(), None));
     };
-    let Some(stored) = sessions::find_cognigy(&attempt.ctx.db, requested).await? else {
+    let (db, health) = (&attempt.ctx.db, &attempt.ctx.db_health);
+    let stored = health
+        .retry("read the session", || sessions::find_cognigy(db, requested))
+        .await?;
+    let Some(stored) = stored else {
         return Ok((requested.to_owned(), None));
     };
     let idle = stored.expires_at.is_some_and(|at| at < Utc::now());
     if stored.status == "expired" || idle {
-        sessions::expire(&attempt.ctx.db, stored.id).await?;
+        health
+            .retry("expire the session", || sessions::expire(db, stored.id))
+            .await?;
         return Ok((Uuid::new_v4().to_string(), Some(requested.to_owned())));
     }
     Ok((requested.to_owned(), None))
@@ -106,7 +112,7 @@ async fn endpoint_status(
         })
         .await?;
     if call.outcome != Outcome::Success {
-        return Ok(Err(dead_for(&call, "reading the Cognigy Endpoint", None)));
+        return Ok(Err(failed(&call, "reading the Cognigy Endpoint", None)));
     }
     let Some(status) = call.body.as_ref().and_then(EndpointStatus::from_body) else {
         return Ok(Err(Verdict::dead(

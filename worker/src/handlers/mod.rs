@@ -27,10 +27,11 @@ pub fn decode<T: DeserializeOwned>(payload: &Value) -> Result<T, Verdict> {
     })
 }
 
-/// The dead verdict for a call that did not succeed: `rejected` (permanent), `unauthorized`
-/// (401 with a fresh token) or `unavailable` (retryable; broker retries come with issue 4).
-/// `permission` names what a 403 means the OAuth client's role lacks.
-pub fn dead_for(call: &CallResult, what: &str, permission: Option<&str>) -> Verdict {
+/// The verdict for a call that did not succeed, by its classification: dead `rejected`
+/// (permanent), dead `unauthorized` (401 even with a fresh token), or a retry `unavailable`
+/// (timeout, 408, 429, 5xx) that honours the answer's `Retry-After`. `permission` names what a
+/// 403 means the OAuth client's role lacks.
+pub fn failed(call: &CallResult, what: &str, permission: Option<&str>) -> Verdict {
     let needs = match (call.http_status, permission) {
         (Some(403), Some(permission)) => format!(" (the OAuth client's role needs {permission})"),
         _ => String::new(),
@@ -38,7 +39,7 @@ pub fn dead_for(call: &CallResult, what: &str, permission: Option<&str>) -> Verd
     let detail = format!("{what} failed: {}{needs}", call.summary());
     match call.outcome {
         Outcome::Auth => Verdict::dead("unauthorized", detail),
-        Outcome::Retryable => Verdict::dead("unavailable", detail),
+        Outcome::Retryable => Verdict::retry("unavailable", detail, call.retry_after),
         Outcome::Permanent | Outcome::Success => Verdict::dead("rejected", detail),
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use crate::attempt::{Attempt, AttemptError};
 use crate::cognigy::RUN_TURN;
-use crate::handlers::dead_for;
+use crate::handlers::failed;
 use crate::outcome::Outcome;
 use crate::sessions::{self, TurnRecord};
 use crate::verdict::Verdict;
@@ -51,7 +51,7 @@ pub async fn run_turn(
         })
         .await?;
     if call.outcome != Outcome::Success {
-        return Ok(Err(dead_for(&call, "the Cognigy Endpoint turn", None)));
+        return Ok(Err(failed(&call, "the Cognigy Endpoint turn", None)));
     }
     let answer = call.body.unwrap_or_default();
     let outputs: Vec<Value> = answer
@@ -59,20 +59,22 @@ pub async fn run_turn(
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    sessions::record_turn(
-        &attempt.ctx.db,
-        &TurnRecord {
-            session_id: input.session_id,
-            endpoint: input.endpoint_name,
-            user_id: input.user_id,
-            conversation_id: input.conversation_id,
-            ttl_secs: attempt.ctx.settings.cognigy.session_ttl_secs,
-            event_id: attempt.event_id,
-            input: (input.text, data.as_ref()),
-            outputs: &outputs,
-        },
-    )
-    .await?;
+    let record = TurnRecord {
+        session_id: input.session_id,
+        endpoint: input.endpoint_name,
+        user_id: input.user_id,
+        conversation_id: input.conversation_id,
+        ttl_secs: attempt.ctx.settings.cognigy.session_ttl_secs,
+        event_id: attempt.event_id,
+        input: (input.text, data.as_ref()),
+        outputs: &outputs,
+    };
+    let db = &attempt.ctx.db;
+    attempt
+        .ctx
+        .db_health
+        .retry("record the turn", || sessions::record_turn(db, &record))
+        .await?;
     Ok(Ok(outputs
         .iter()
         .map(|o| json!({"text": o.get("text"), "data": o.get("data")}))

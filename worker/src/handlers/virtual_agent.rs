@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Map, Value};
 
 use crate::attempt::{Attempt, AttemptError};
-use crate::handlers::{dead_for, decode};
+use crate::handlers::{decode, failed};
 use crate::outcome::Outcome;
 use crate::sessions;
 use crate::verdict::Verdict;
@@ -25,14 +25,19 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
     let settings = attempt.ctx.settings.clone();
     let policy = &settings.genesys.virtual_agent;
     let db = attempt.ctx.db.clone();
-    let Some(session) = sessions::reserve_virtual_agent(
-        &db,
-        &event.bot_id,
-        attempt.event_id,
-        policy.max_active_sessions_per_bot,
-    )
-    .await?
-    else {
+    let health = attempt.ctx.db_health.clone();
+    let event_id = attempt.event_id;
+    let reserved = health
+        .retry("reserve a session", || {
+            sessions::reserve_virtual_agent(
+                &db,
+                &event.bot_id,
+                event_id,
+                policy.max_active_sessions_per_bot,
+            )
+        })
+        .await?;
+    let Some(session) = reserved else {
         return Ok(Verdict::dead(
             "concurrency_limit",
             format!(
@@ -50,7 +55,9 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
     let escalate = low_intent || low_sentiment;
     let (operation, path, body) = if escalate {
         let Some(queue_id) = settings.genesys.human_queue_id.clone() else {
-            sessions::release(&db, session).await?;
+            health
+                .retry("release the session", || sessions::release(&db, session))
+                .await?;
             return Ok(Verdict::dead(
                 "not_configured",
                 "escalation needs CXRELAY_GENESYS__HUMAN_QUEUE_ID",
@@ -74,8 +81,10 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
         .genesys_call(operation, Method::POST, path, Some(&body))
         .await?;
     if call.outcome != Outcome::Success {
-        sessions::release(&db, session).await?;
-        return Ok(dead_for(
+        health
+            .retry("release the session", || sessions::release(&db, session))
+            .await?;
+        return Ok(failed(
             &call,
             "starting the conversation",
             Some("conversation:message:create"),
@@ -89,14 +98,17 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
         .unwrap_or_default()
         .to_owned();
     let path_taken = if escalate { "escalated" } else { "agentless" };
-    sessions::activate_virtual_agent(
-        &db,
-        session,
-        &conversation_id,
-        &event.to_address,
-        path_taken,
-    )
-    .await?;
+    health
+        .retry("activate the session", || {
+            sessions::activate_virtual_agent(
+                &db,
+                session,
+                &conversation_id,
+                &event.to_address,
+                path_taken,
+            )
+        })
+        .await?;
     Ok(Verdict::Succeeded {
         result: json!({
             "conversationId": conversation_id,
