@@ -169,7 +169,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     let db = database::create(&db_name, true).await;
     let sim = start_sim().await;
     let proxy = if options.broker_proxy {
-        let upstream = broker_socket_addr();
+        let upstream = crate::proxy::upstream_of(&broker::amqp_url(), broker::DEFAULT_PORT);
         Some(TcpProxy::start(upstream).await)
     } else {
         None
@@ -186,10 +186,8 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
     }
     let mut ingress_settings = settings.clone();
     if let Some(proxy) = &proxy {
-        let mut url = url::Url::parse(&broker::amqp_url()).expect("AMQP URL");
-        url.set_port(Some(proxy.addr().port())).expect("set port");
-        url.set_host(Some("127.0.0.1")).expect("set host");
-        ingress_settings.amqp.url = Some(SecretString::from(url.to_string()));
+        ingress_settings.amqp.url =
+            Some(SecretString::from(proxy.url_through(&broker::amqp_url())));
     }
 
     let ingress = cxrelay_ingress::Application::build(&ingress_settings)
@@ -230,19 +228,6 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         app.wait_ready(url).await;
     }
     app
-}
-
-fn broker_socket_addr() -> SocketAddr {
-    let url = url::Url::parse(&broker::amqp_url()).expect("AMQP URL");
-    let host = url.host_str().unwrap_or("127.0.0.1");
-    let host = if host == "localhost" {
-        "127.0.0.1"
-    } else {
-        host
-    };
-    format!("{host}:{}", url.port().unwrap_or(5672))
-        .parse()
-        .expect("broker address")
 }
 
 impl TestApp {

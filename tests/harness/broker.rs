@@ -5,6 +5,9 @@ use lapin::options::{ExchangeDeleteOptions, QueueDeclareOptions, QueueDeleteOpti
 use lapin::types::FieldTable;
 use secrecy::SecretString;
 
+/// AMQP's port, for a broker URL that names none.
+pub const DEFAULT_PORT: u16 = 5672;
+
 /// The broker URL; `scripts/test` sets it.
 pub fn amqp_url() -> String {
     std::env::var("CXRELAY_TEST_AMQP_URL")

@@ -3,6 +3,9 @@
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 
+/// Postgres's port, for a database URL that names none.
+pub const DEFAULT_PORT: u16 = 5432;
+
 /// Admin URL (a role that may CREATE DATABASE); `scripts/test` sets it up.
 pub fn admin_url() -> String {
     std::env::var("CXRELAY_TEST_DATABASE_URL")

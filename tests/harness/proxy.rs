@@ -1,7 +1,7 @@
-//! A TCP proxy the test controls, to take the broker away from one process without touching the
-//! machine's shared RabbitMQ.
+//! A TCP proxy the test controls, to take the broker or the database away from one process
+//! without touching the machine's shared RabbitMQ and Postgres.
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -18,7 +18,7 @@ pub struct TcpProxy {
 }
 
 impl TcpProxy {
-    /// Starts forwarding 127.0.0.1:<free port> to `upstream`.
+    /// Starts forwarding `127.0.0.1:<free port>` to `upstream`.
     pub async fn start(upstream: SocketAddr) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
@@ -58,6 +58,16 @@ impl TcpProxy {
         self.addr
     }
 
+    /// `url` (an `amqp://` or `postgres://` URL) pointed at this proxy instead of its server.
+    pub fn url_through(&self, url: &str) -> String {
+        let mut url = url::Url::parse(url).expect("a URL with a host");
+        url.set_host(Some(&self.addr.ip().to_string()))
+            .expect("set the proxy's host");
+        url.set_port(Some(self.addr.port()))
+            .expect("set the proxy's port");
+        url.to_string()
+    }
+
     /// Cuts every open connection and refuses new ones.
     pub fn cut(&self) {
         self.enabled.store(false, Ordering::SeqCst);
@@ -70,6 +80,19 @@ impl TcpProxy {
     pub fn restore(&self) {
         self.enabled.store(true, Ordering::SeqCst);
     }
+}
+
+/// The socket address of the server `url` names (`default_port` when it names none), for
+/// [`TcpProxy::start`].
+pub fn upstream_of(url: &str, default_port: u16) -> SocketAddr {
+    let parsed = url::Url::parse(url).expect("a URL with a host");
+    let host = parsed.host_str().unwrap_or("127.0.0.1");
+    let port = parsed.port().unwrap_or(default_port);
+    (host, port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .unwrap_or_else(|| panic!("cannot resolve {host}:{port}"))
 }
 
 impl Drop for TcpProxy {

@@ -1,0 +1,6 @@
+//! Fault tests: the real `cxrelay-ingress` and `cxrelay-worker` binaries as processes on the
+//! real broker and database, killed, stopped and cut off while they work. One pipeline runs at
+//! a time (`ProcessPipeline::start` waits for its turn); `scripts/test` builds the binaries.
+
+mod database_cut;
+mod smoke;

@@ -1,0 +1,294 @@
+//! `ProcessPipeline`: the real `cxrelay-ingress` and `cxrelay-worker` binaries as child
+//! processes, on the real broker and database, for fault-injection tests that kill, stop and
+//! cut them off. Like `spawn_app`, each pipeline has its own database, AMQP prefix and
+//! simulator; unlike it, a worker can be SIGKILLed mid-event and its broker or database
+//! connection cut by a proxy the test controls, never by stopping the machine's services.
+
+mod binaries;
+mod child;
+mod control;
+mod environment;
+mod intake;
+mod serial;
+mod surroundings;
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use cxrelay_core::amqp::Topology;
+use cxrelay_core::config::Settings;
+use cxrelay_sim::RunningSim;
+use secrecy::SecretString;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub use binaries::binary_path;
+pub use child::{ChildProcess, LOG_TAIL_LINES};
+pub use environment::{free_port, settings_env, LOG_LEVEL};
+pub use intake::{fallback_event, ACCEPT_PATIENCE, FALLBACK_PATH, IN_FLIGHT};
+
+use crate::app::{settings_for, start_sim, PATIENCE};
+use crate::proxy::{upstream_of, TcpProxy};
+use crate::{broker, database};
+
+/// How long a process may take to stop after SIGTERM (it drains its in-flight events first)
+/// or to die after SIGKILL, before the test fails.
+pub const EXIT_PATIENCE: Duration = Duration::from_secs(20);
+/// How long [`ProcessPipeline::reconcile`] waits for every accepted event to finish.
+pub const RECONCILE_PATIENCE: Duration = Duration::from_secs(120);
+/// Timeout of each HTTP request the harness makes: longer than a readiness check that waits
+/// for a database connection (`database.acquire_timeout_ms`, 5 s by default).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Which broker connections go through a [`TcpProxy`] the test controls.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BrokerProxies {
+    /// Every process connects to the broker directly.
+    #[default]
+    None,
+    /// The ingress and the workers share one proxy: one cut takes the broker from all.
+    Shared,
+    /// One proxy for the ingress, one for all the workers: either side can be cut alone.
+    Separate,
+}
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct PipelineOptions {
+    /// Worker processes started at once (0: events stay in the queue).
+    pub workers: usize,
+    /// Proxies in front of the broker.
+    pub broker_proxies: BrokerProxies,
+    /// Route the workers' Postgres connections through a proxy (the ingress and the test's own
+    /// pool connect directly).
+    pub database_proxy: bool,
+    /// Extra environment of every process, applied last so it wins: the settings under test,
+    /// e.g. `("CXRELAY_WORKER__RETRY_DELAYS_MS", "200,500,1000")`.
+    pub env: Vec<(String, String)>,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        Self {
+            workers: 1,
+            broker_proxies: BrokerProxies::None,
+            database_proxy: false,
+            env: Vec::new(),
+        }
+    }
+}
+
+/// A running pipeline of real processes, and handles on everything around them. Dropping it
+/// kills every process it started, prints the end of each log when the test is failing, and
+/// removes the database and the AMQP prefix.
+pub struct ProcessPipeline {
+    /// Client of every request the harness makes; each request has a timeout.
+    pub http: reqwest::Client,
+    /// The test's own database, connected directly (never through a proxy).
+    pub db: PgPool,
+    /// The simulated Genesys and Cognigy, in-process.
+    pub sim: RunningSim,
+    /// The pipeline's exchanges and queues.
+    pub topology: Topology,
+    db_name: String,
+    log_dir: PathBuf,
+    ingress_settings: Settings,
+    worker_settings: Settings,
+    extra_env: Vec<(String, String)>,
+    ingress_broker: Option<Arc<TcpProxy>>,
+    worker_broker: Option<Arc<TcpProxy>>,
+    database: Option<TcpProxy>,
+    ingress: Option<ChildProcess>,
+    public_url: String,
+    workers: Mutex<Vec<Arc<ChildProcess>>>,
+    /// Fallback events sent so far, so each one gets its own session.
+    sent: AtomicUsize,
+    _serial: serial::Turn,
+}
+
+impl ProcessPipeline {
+    /// Waits for its turn (one pipeline at a time per test binary), then creates the database,
+    /// prefix, simulator and proxies, starts the ingress and `options.workers` workers, and
+    /// waits until each one's `/readyz` answers 200.
+    pub async fn start(options: PipelineOptions) -> Self {
+        let turn = serial::wait_for_turn().await;
+        let id = Uuid::new_v4().simple().to_string()[..12].to_owned();
+        let db_name = format!("cxrelay_test_{id}");
+        let log_dir = std::env::temp_dir().join(format!("cxrelay-processes-{id}"));
+        std::fs::create_dir_all(&log_dir)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", log_dir.display()));
+        let db = database::create(&db_name, true).await;
+        let sim = start_sim().await;
+        let db_url = database::url_of(&db_name);
+        let amqp_url = broker::amqp_url();
+        let mut settings = settings_for(&db_url, &amqp_url, &format!("proc-{id}"), &sim.base_url());
+        apply_naming_overrides(&mut settings, &options.env);
+
+        let broker_upstream = upstream_of(&amqp_url, broker::DEFAULT_PORT);
+        let (ingress_broker, worker_broker) = match options.broker_proxies {
+            BrokerProxies::None => (None, None),
+            BrokerProxies::Shared => {
+                let shared = Arc::new(TcpProxy::start(broker_upstream).await);
+                (Some(Arc::clone(&shared)), Some(shared))
+            }
+            BrokerProxies::Separate => (
+                Some(Arc::new(TcpProxy::start(broker_upstream).await)),
+                Some(Arc::new(TcpProxy::start(broker_upstream).await)),
+            ),
+        };
+        let database_proxy = if options.database_proxy {
+            let upstream = upstream_of(&database::admin_url(), database::DEFAULT_PORT);
+            Some(TcpProxy::start(upstream).await)
+        } else {
+            None
+        };
+        let mut ingress_settings = settings.clone();
+        if let Some(proxy) = &ingress_broker {
+            ingress_settings.amqp.url = Some(SecretString::from(proxy.url_through(&amqp_url)));
+        }
+        ingress_settings.ingress.addr = free_port();
+        ingress_settings.ingress.admin_addr = free_port();
+        let mut worker_settings = settings.clone();
+        if let Some(proxy) = &worker_broker {
+            worker_settings.amqp.url = Some(SecretString::from(proxy.url_through(&amqp_url)));
+        }
+        if let Some(proxy) = &database_proxy {
+            worker_settings.database.url = Some(SecretString::from(proxy.url_through(&db_url)));
+        }
+
+        // From here on Drop cleans up, and prints the logs of a process that fails to start.
+        let mut pipeline = Self {
+            http: reqwest::Client::builder()
+                .timeout(REQUEST_TIMEOUT)
+                .build()
+                .expect("an HTTP client"),
+            db,
+            sim,
+            topology: settings.topology(),
+            db_name,
+            log_dir,
+            public_url: format!("http://{}", ingress_settings.ingress.addr),
+            ingress_settings,
+            worker_settings,
+            extra_env: options.env,
+            ingress_broker,
+            worker_broker,
+            database: database_proxy,
+            ingress: None,
+            workers: Mutex::default(),
+            sent: AtomicUsize::new(0),
+            _serial: turn,
+        };
+        let admin_url = format!("http://{}", pipeline.ingress_settings.ingress.admin_addr);
+        let env = pipeline.env_for(&pipeline.ingress_settings);
+        let ingress = ChildProcess::spawn(
+            &binary_path(binaries::INGRESS),
+            "ingress",
+            &env,
+            &pipeline.log_dir,
+            admin_url,
+        );
+        pipeline.ingress = Some(ingress);
+        let workers: Vec<Arc<ChildProcess>> = (0..options.workers)
+            .map(|_| pipeline.spawn_worker().1)
+            .collect();
+        pipeline
+            .ingress()
+            .wait_ready(&pipeline.http, PATIENCE)
+            .await;
+        for worker in workers {
+            worker.wait_ready(&pipeline.http, PATIENCE).await;
+        }
+        pipeline
+    }
+
+    /// Base URL of the ingress's public listener.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// Starts a worker process without waiting for it; returns its index and handle.
+    fn spawn_worker(&self) -> (usize, Arc<ChildProcess>) {
+        let mut settings = self.worker_settings.clone();
+        settings.worker.admin_addr = free_port();
+        let env = self.env_for(&settings);
+        let mut workers = self.workers.lock().unwrap_or_else(PoisonError::into_inner);
+        let index = workers.len();
+        let worker = Arc::new(ChildProcess::spawn(
+            &binary_path(binaries::WORKER),
+            &format!("worker-{index}"),
+            &env,
+            &self.log_dir,
+            format!("http://{}", settings.worker.admin_addr),
+        ));
+        workers.push(Arc::clone(&worker));
+        (index, worker)
+    }
+
+    fn env_for(&self, settings: &Settings) -> Vec<(String, String)> {
+        let mut env = settings_env(settings);
+        env.extend(self.extra_env.iter().cloned());
+        env
+    }
+
+    fn processes(&self) -> Vec<Arc<ChildProcess>> {
+        let workers = self.workers.lock().unwrap_or_else(PoisonError::into_inner);
+        workers.iter().cloned().collect()
+    }
+}
+
+/// Settings that name broker objects must match what the processes declare, or clean-up
+/// misses their queues: the retry tiers are queues named after their delays. A value the
+/// processes would refuse is left to them to report.
+fn apply_naming_overrides(settings: &mut Settings, env: &[(String, String)]) {
+    for (name, value) in env {
+        if name == "CXRELAY_WORKER__RETRY_DELAYS_MS" {
+            let delays: Result<Vec<u64>, _> =
+                value.split(',').map(|delay| delay.trim().parse()).collect();
+            if let Ok(delays) = delays {
+                settings.worker.retry_delays_ms = delays;
+            }
+        }
+    }
+}
+
+impl Drop for ProcessPipeline {
+    fn drop(&mut self) {
+        let workers = self.processes();
+        let all = self.ingress.iter().chain(workers.iter().map(|w| &**w));
+        if std::thread::panicking() {
+            for process in all.clone() {
+                eprintln!(
+                    "--- the end of {} ({}):\n{}",
+                    process.name(),
+                    process.log_path().display(),
+                    process.log_tail(LOG_TAIL_LINES)
+                );
+            }
+            eprintln!("--- the whole logs stay in {}", self.log_dir.display());
+        }
+        for process in all {
+            process.kill_and_reap();
+        }
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.log_dir);
+        }
+        let topology = self.topology.clone();
+        let db_name = self.db_name.clone();
+        // Clean-up needs async I/O but Drop is sync: run it on a runtime of its own.
+        let cleanup = std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                runtime.block_on(async {
+                    broker::delete_topology(&topology).await;
+                    database::drop_database(&db_name).await;
+                });
+            }
+        });
+        let _ = cleanup.join();
+    }
+}
