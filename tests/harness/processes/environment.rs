@@ -63,6 +63,25 @@ pub fn settings_env(settings: &Settings) -> Vec<(String, String)> {
         "CXRELAY_WORKER__RETRY_DELAYS_MS",
         joined(&worker.retry_delays_ms),
     );
+    env.set("CXRELAY_WORKER__RETRY_JITTER", worker.retry_jitter);
+    env.set(
+        "CXRELAY_WORKER__HEARTBEAT_INTERVAL_MS",
+        worker.heartbeat_interval_ms,
+    );
+    env.set(
+        "CXRELAY_WORKER__SHUTDOWN_GRACE_SECS",
+        worker.shutdown_grace_secs,
+    );
+    env.set(
+        "CXRELAY_GENESYS__RATE__PER_SEC",
+        settings.genesys.rate.per_sec,
+    );
+    env.set("CXRELAY_GENESYS__RATE__BURST", settings.genesys.rate.burst);
+    env.set(
+        "CXRELAY_COGNIGY__RATE__PER_SEC",
+        settings.cognigy.rate.per_sec,
+    );
+    env.set("CXRELAY_COGNIGY__RATE__BURST", settings.cognigy.rate.burst);
 
     let genesys = &settings.genesys;
     env.set_some(

@@ -251,6 +251,11 @@ fn apply_naming_overrides(settings: &mut Settings, env: &[(String, String)]) {
                 settings.worker.retry_delays_ms = delays;
             }
         }
+        if name == "CXRELAY_WORKER__RETRY_JITTER" {
+            if let Ok(jitter) = value.trim().parse() {
+                settings.worker.retry_jitter = jitter;
+            }
+        }
     }
 }
 
