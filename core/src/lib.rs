@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod envelope;
 pub mod health;
+pub mod idempotency;
 pub mod kinds;
 pub mod metrics;
 pub mod redact;

@@ -9,15 +9,20 @@ use cxrelay_core::config::Settings;
 use cxrelay_core::db;
 use tokio::net::TcpListener;
 
+use crate::drain::Drain;
 use crate::routes::{admin_router, public_router};
 use crate::state::AppState;
 use cxrelay_core::amqp::Publisher;
+
+/// Added to the confirm timeout to bound the drain at shutdown.
+const DRAIN_MARGIN: Duration = Duration::from_secs(1);
 
 /// A built ingress, listening but not yet serving.
 pub struct Application {
     public: TcpListener,
     admin: TcpListener,
     state: AppState,
+    confirm_timeout: Duration,
 }
 
 impl Application {
@@ -47,11 +52,13 @@ impl Application {
             retry_after_secs: settings.ingress.retry_after_secs,
             intent_score_threshold: settings.ingress.intent_score_threshold,
             metrics: cxrelay_core::metrics::install(),
+            drain: Drain::default(),
         };
         Ok(Self {
             public,
             admin,
             state,
+            confirm_timeout: Duration::from_millis(settings.ingress.confirm_timeout_ms),
         })
     }
 
@@ -74,15 +81,24 @@ impl Application {
         self.state.publisher.clone()
     }
 
-    /// Serves both listeners until `shutdown` resolves, then finishes in-flight requests.
+    /// Serves both listeners until `shutdown` resolves; then refuses new events (503), waits
+    /// for the publishes under way to be confirmed, and closes the listeners once in-flight
+    /// requests are answered.
     pub async fn run_until_stopped<S>(self, shutdown: S) -> anyhow::Result<()>
     where
         S: Future<Output = ()> + Send + 'static,
     {
         tracing::info!(public = %self.public_addr(), admin = %self.admin_addr(), "ingress listening");
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
+        let drain = self.state.drain.clone();
+        // A publish waits at most for its confirm; a little more covers the answer.
+        let drain_bound = self.confirm_timeout + DRAIN_MARGIN;
         tokio::spawn(async move {
             shutdown.await;
+            tracing::info!("shutting down: refusing new events, finishing those under way");
+            if !drain.drain(drain_bound).await {
+                tracing::warn!(?drain_bound, "events still under way after the drain bound");
+            }
             // Dropping the sender wakes every `changed()` below.
             drop(stop_tx);
         });

@@ -2,11 +2,14 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
 use cxrelay_core::envelope::{EventEnvelope, QueueMessage};
+use cxrelay_core::idempotency::IdempotencyKey;
 use cxrelay_core::kinds::EventKind;
+use cxrelay_core::metrics::EVENT_REPEATS_TOTAL;
 use cxrelay_core::validation::FieldError;
 use serde::Serialize;
 use serde_json::Value;
@@ -26,34 +29,62 @@ pub struct Accepted {
     pub event_id: Uuid,
 }
 
+/// Header of a 202 that answers a repeat: the event was accepted before, under the same key.
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+
+/// What a kind's validation gives the intake path.
+pub struct Validated {
+    /// The payload in normalised names.
+    pub payload: Value,
+    /// The kind's natural idempotency key, if the payload has one.
+    pub natural_key: Option<String>,
+}
+
 /// Validates `body` with `parse` and publishes it as an event of `kind`; 202 only after the
-/// broker confirmed the persistent message.
+/// broker confirmed the persistent message. A request with an `Idempotency-Key` (or a natural
+/// key) gets the id of the first request with that key; a repeat of an event already recorded
+/// is answered at once with that id, and nothing is published again.
 pub async fn accept<F>(
     state: &AppState,
     kind: EventKind,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     parse: F,
-) -> Result<(StatusCode, Json<Accepted>), ApiError>
+) -> Result<Response, ApiError>
 where
-    F: FnOnce(&Value) -> Result<Value, FieldError>,
+    F: FnOnce(&Value) -> Result<Validated, FieldError>,
 {
+    let Some(_in_flight) = state.drain.begin_request() else {
+        return Err(ApiError::ShuttingDown {
+            retry_after: state.retry_after_secs,
+        });
+    };
     let body = body.map_err(|r| ApiError::from_body_rejection(r, state.body_limit))?;
     require_json_content_type(headers)?;
     let raw: Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
-    let payload = parse(&raw)?;
+    let validated = parse(&raw)?;
+    let key = idempotency_key(headers)?
+        .map(IdempotencyKey::Header)
+        .or(validated.natural_key.map(IdempotencyKey::Natural));
+    let event_id = key
+        .as_ref()
+        .map_or_else(Uuid::now_v7, |key| key.event_id(kind));
+    if key.is_some() && is_recorded_repeat(state, event_id).await {
+        tracing::info!(%event_id, %kind, "a repeat of an accepted event: answered with its id");
+        metrics::counter!(EVENT_REPEATS_TOTAL, "kind" => kind.as_str()).increment(1);
+        return Ok(accepted(event_id, true));
+    }
     let envelope = EventEnvelope {
-        event_id: Uuid::now_v7(),
+        event_id,
         kind,
         received_at: Utc::now(),
         request_id: header_str(headers, "x-request-id").map(str::to_owned),
-        idempotency_key: idempotency_key(headers)?,
+        idempotency_key: key.as_ref().map(IdempotencyKey::stored),
         attempt: 0,
         generation: 0,
-        payload,
+        payload: validated.payload,
     };
-    let event_id = envelope.event_id;
     let message = QueueMessage::current(envelope).to_bytes();
     state
         .publisher
@@ -64,7 +95,34 @@ where
             cause,
         })?;
     tracing::info!(%event_id, %kind, "event accepted");
-    Ok((StatusCode::ACCEPTED, Json(Accepted { event_id })))
+    Ok(accepted(event_id, false))
+}
+
+fn accepted(event_id: Uuid, replayed: bool) -> Response {
+    let mut response = (StatusCode::ACCEPTED, Json(Accepted { event_id })).into_response();
+    if replayed {
+        response
+            .headers_mut()
+            .insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// Counts a repeat of an event a worker has recorded (`events.repeats`). A repeat of one
+/// still queued is not found here: it is published, and the worker recognises it. The
+/// database being away costs only that shortcut.
+async fn is_recorded_repeat(state: &AppState, event_id: Uuid) -> bool {
+    let counted = sqlx::query("UPDATE events SET repeats = repeats + 1 WHERE id = $1")
+        .bind(event_id)
+        .execute(&state.db)
+        .await;
+    match counted {
+        Ok(done) => done.rows_affected() > 0,
+        Err(error) => {
+            tracing::warn!(%error, %event_id, "cannot look up a repeat; publishing it for the worker to recognise");
+            false
+        }
+    }
 }
 
 /// JSON, or no content type at all (some HTTP clients send none); anything else is 415.

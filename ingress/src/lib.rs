@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod drain;
 pub mod intake;
 pub mod intake_metrics;
 pub mod problem;

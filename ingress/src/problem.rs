@@ -58,6 +58,12 @@ pub enum ApiError {
         /// What went wrong, for the log only.
         cause: PublishError,
     },
+    /// The ingress is shutting down and takes no more events: send it again.
+    #[error("the ingress is shutting down; retry after {retry_after} s")]
+    ShuttingDown {
+        /// Seconds for `Retry-After`.
+        retry_after: u32,
+    },
     /// Anything else: logged, answered 500 without detail.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -83,7 +89,7 @@ impl ApiError {
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable { .. } | Self::ShuttingDown { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -99,6 +105,7 @@ impl ApiError {
             Self::BadBody => "bad-body",
             Self::NotFound(_) => "not-found",
             Self::Unavailable { .. } => "unavailable",
+            Self::ShuttingDown { .. } => "shutting-down",
             Self::Internal(_) => "internal",
         }
     }
@@ -135,7 +142,7 @@ impl IntoResponse for ApiError {
         let mut response = (status, body.to_string()).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if let Self::Unavailable { retry_after, .. } = self {
+        if let Self::Unavailable { retry_after, .. } | Self::ShuttingDown { retry_after } = self {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         }
         if status == StatusCode::UNAUTHORIZED {

@@ -6,6 +6,8 @@ use sqlx::PgPool;
 
 use cxrelay_core::amqp::Publisher;
 
+use crate::drain::Drain;
+
 /// Shared state of both listeners.
 #[derive(Clone)]
 pub struct AppState {
@@ -23,4 +25,6 @@ pub struct AppState {
     pub intent_score_threshold: f64,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
+    /// Intake under way, and whether shutdown began.
+    pub drain: Drain,
 }

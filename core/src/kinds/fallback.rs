@@ -79,6 +79,13 @@ impl FallbackEvent {
         Ok(event)
     }
 
+    /// `sessionId:inputId` (or `sessionId:traceId`): Cognigy gives every input its own id, so
+    /// the same input reported twice has the same key. None when the caller sent neither.
+    pub fn natural_key(&self) -> Option<String> {
+        let input = self.input_id.as_ref().or(self.trace_id.as_ref())?;
+        Some(format!("{}:{input}", self.session_id))
+    }
+
     /// A fallback is: no intent, a fallback intent name, `understood: false`, or a score under
     /// the threshold. Anything else was understood and must not be handed over.
     fn check_is_fallback(&self, threshold: f64) -> Result<(), FieldError> {

@@ -13,9 +13,15 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// 200 when the broker channel is live and the database answers; 503 naming what is not.
+/// 200 when the broker channel is live and the database answers; 503 naming what is not, and
+/// 503 once shutdown began (so a load balancer sends no more webhooks here).
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let (ready, report) = readiness(state.publisher.is_connected(), &state.db).await;
+    let (ready, mut report) = readiness(state.publisher.is_connected(), &state.db).await;
+    let draining = state.drain.is_draining();
+    if draining {
+        report["shuttingDown"] = Value::Bool(true);
+    }
+    let ready = ready && !draining;
     let status = if ready {
         StatusCode::OK
     } else {

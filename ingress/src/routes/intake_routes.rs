@@ -3,8 +3,8 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::Json;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use cxrelay_core::kinds::{
     BotFailureEvent, BotSessionEvent, ConversationEndEvent, EventKind, FallbackEvent, FlowRunEvent,
     VirtualAgentEvent,
@@ -13,7 +13,7 @@ use cxrelay_core::validation::FieldError;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::intake::{accept, Accepted};
+use crate::intake::{accept, Validated};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -39,12 +39,19 @@ pub trait Intake: Serialize + Sized {
     const KIND: EventKind;
     /// Validates a request body.
     fn validate(raw: &Value, state: &AppState) -> Result<Self, FieldError>;
+    /// The key that makes two requests the same event when no `Idempotency-Key` is sent.
+    fn natural_key(&self) -> Option<String> {
+        None
+    }
 }
 
 impl Intake for FallbackEvent {
     const KIND: EventKind = EventKind::CognigyFallback;
     fn validate(raw: &Value, state: &AppState) -> Result<Self, FieldError> {
         FallbackEvent::parse(raw, state.intent_score_threshold)
+    }
+    fn natural_key(&self) -> Option<String> {
+        FallbackEvent::natural_key(self)
     }
 }
 
@@ -81,6 +88,9 @@ impl Intake for ConversationEndEvent {
     fn validate(raw: &Value, _: &AppState) -> Result<Self, FieldError> {
         ConversationEndEvent::parse(raw)
     }
+    fn natural_key(&self) -> Option<String> {
+        Some(ConversationEndEvent::natural_key(self))
+    }
 }
 
 /// Validates the body as a `T` and makes it a durable event: 202 with its id.
@@ -88,10 +98,13 @@ pub async fn accept_event<T: Intake>(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Accepted>), ApiError> {
+) -> Result<Response, ApiError> {
     accept(&state, T::KIND, &headers, body, |raw| {
         let event = T::validate(raw, &state)?;
-        Ok(serde_json::to_value(event).unwrap_or_default())
+        Ok(Validated {
+            natural_key: event.natural_key(),
+            payload: serde_json::to_value(event).unwrap_or_default(),
+        })
     })
     .await
 }
