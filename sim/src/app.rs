@@ -17,11 +17,11 @@ use tokio::task::JoinHandle;
 use crate::cognigy::problem::Problem;
 use crate::recording::RecordedCall;
 use crate::state::{SimConfig, SimState};
-use crate::{cognigy, control, faults, genesys, recording};
+use crate::{cognigy, control, genesys, injection, recording};
 
 /// The whole simulator. Layers run outside in: record the call, add the Genesys API headers,
-/// apply a pending fault, then route (with the bearer check on `/api/v2` and the API-key
-/// check on Cognigy's `/new/v2.0`).
+/// apply a pending fault or the platform's chaos, then route (with the bearer check on
+/// `/api/v2` and the API-key check on Cognigy's `/new/v2.0`).
 pub fn router(state: SimState) -> Router {
     Router::new()
         .merge(genesys::routes(state.clone()))
@@ -30,7 +30,7 @@ pub fn router(state: SimState) -> Router {
         .merge(control::routes())
         .route("/healthz", get(|| async { "ok" }))
         .fallback(not_found)
-        .layer(from_fn_with_state(state.clone(), faults::inject))
+        .layer(from_fn_with_state(state.clone(), injection::inject))
         .layer(from_fn_with_state(
             state.clone(),
             genesys::headers::api_headers,
@@ -59,7 +59,8 @@ fn seeded_state(config: SimConfig) -> anyhow::Result<SimState> {
 }
 
 /// Serves the simulator on `listener` until `shutdown` resolves, then finishes in-flight
-/// requests. The config's seed is loaded first; one that does not fit is an error.
+/// requests (held answers are released at once). The config's seed is loaded first; one that
+/// does not fit is an error.
 pub async fn run_until_stopped<S>(
     listener: TcpListener,
     config: SimConfig,
@@ -75,6 +76,13 @@ async fn serve<S>(listener: TcpListener, state: SimState, shutdown: S) -> anyhow
 where
     S: Future<Output = ()> + Send + 'static,
 {
+    let holds_of = state.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Graceful shutdown waits for in-flight requests: a chaos timeout or fault delay
+        // would keep the server (and the test stopping it) waiting for its whole hold.
+        holds_of.holds().release_all();
+    };
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

@@ -17,7 +17,8 @@ use crate::runtime_settings::SettingsPatch;
 use crate::state::SimState;
 
 /// `/_sim/calls` (GET, DELETE), `/_sim/tokens/expire` (POST), `/_sim/faults` (GET, POST,
-/// DELETE), `/_sim/settings` (GET, POST).
+/// DELETE), `/_sim/chaos` (GET, POST, DELETE; see [`crate::chaos`]), `/_sim/settings` (GET,
+/// POST).
 pub fn routes() -> Router<SimState> {
     Router::new()
         .route("/_sim/calls", get(list_calls).delete(clear_calls))
@@ -27,6 +28,7 @@ pub fn routes() -> Router<SimState> {
             get(list_faults).post(add_fault).delete(clear_faults),
         )
         .route("/_sim/settings", get(settings).post(change_settings))
+        .merge(crate::chaos::routes::routes())
 }
 
 /// A control route's error: `{"error": "<what to fix>"}` with `status`.

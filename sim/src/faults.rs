@@ -1,39 +1,40 @@
-//! Injected faults: the next N requests to one route answer with an error status, or late, so
-//! tests can drive cxrelay's retry, back-off and timeout paths on demand.
+//! One-shot faults: the next N requests to one route, or to every route under a prefix,
+//! answer with an error status, or late, so tests can drive cxrelay's retry, back-off and
+//! timeout paths on demand. The middleware that applies them is [`crate::injection`].
 
 use std::sync::Mutex;
-use std::time::Duration;
 
-use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::cognigy::is_cognigy_path;
-use crate::cognigy::problem::Problem;
 use crate::genesys::errors::GenesysError;
-use crate::state::{lock, SimState};
+use crate::injection::injected_error;
+use crate::state::lock;
 
-/// `Retry-After` of an injected 429 that names none: Genesys always sends the header, and one
-/// second keeps retrying tests fast.
-pub const DEFAULT_RETRY_AFTER_SECS: u64 = 1;
+/// The `method` of a fault that matches every method.
+pub const ANY_METHOD: &str = "*";
 
 /// One fault as `POST /_sim/faults` takes it.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultSpec {
-    /// HTTP method to match (case-insensitive).
+    /// HTTP method to match (case-insensitive), or [`ANY_METHOD`].
     pub method: String,
-    /// Exact path to match, without the query.
-    pub path: String,
+    /// Exact path to match, without the query. Exactly one of `path` and `path_prefix`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Matches every path starting with this string (a plain string prefix: `/api/v2/`
+    /// matches `/api/v2/flows/executions`, `/api/v2` would match `/api/v20` too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_prefix: Option<String>,
     /// Status to answer with (400-599). Absent: only delay, then answer normally.
     #[serde(default)]
     pub status: Option<u16>,
     /// How many matching requests the fault hits before it is used up.
     #[serde(default = "one")]
     pub times: u32,
-    /// `Retry-After` seconds (always sent with a 429, default [`DEFAULT_RETRY_AFTER_SECS`]).
+    /// `Retry-After` seconds (always sent with a 429, default
+    /// [`crate::injection::DEFAULT_RETRY_AFTER_SECS`]).
     #[serde(default)]
     pub retry_after_secs: Option<u64>,
     /// Genesys error code of the body; default: the usual code of the status.
@@ -64,30 +65,37 @@ impl FaultSpec {
         if self.times == 0 {
             return Err("times must be at least 1".to_owned());
         }
-        if !self.path.starts_with('/') {
-            return Err(format!("path must start with '/', got {:?}", self.path));
+        if self.method.trim().is_empty() {
+            return Err(format!(
+                "method must be an HTTP method or {ANY_METHOD:?}, got {:?}",
+                self.method
+            ));
+        }
+        let (field, value) = match (&self.path, &self.path_prefix) {
+            (Some(path), None) => ("path", path),
+            (None, Some(prefix)) => ("pathPrefix", prefix),
+            _ => return Err("give exactly one of path and pathPrefix".to_owned()),
+        };
+        if !value.starts_with('/') {
+            return Err(format!("{field} must start with '/', got {value:?}"));
         }
         Ok(())
     }
 
     fn matches(&self, method: &str, path: &str) -> bool {
-        self.method.eq_ignore_ascii_case(method) && self.path == path
+        let method_matches = self.method == ANY_METHOD || self.method.eq_ignore_ascii_case(method);
+        let path_matches = match (&self.path, &self.path_prefix) {
+            (Some(exact), _) => exact == path,
+            (None, Some(prefix)) => path.starts_with(prefix.as_str()),
+            (None, None) => false,
+        };
+        method_matches && path_matches
     }
 
     /// The Genesys error answer of this fault, if it has a status.
-    fn error(&self) -> Option<GenesysError> {
+    pub(crate) fn error(&self) -> Option<GenesysError> {
         let status = StatusCode::from_u16(self.status?).ok()?;
-        let retry_after = match (status, self.retry_after_secs) {
-            (StatusCode::TOO_MANY_REQUESTS, None) => Some(DEFAULT_RETRY_AFTER_SECS),
-            (_, secs) => secs,
-        };
-        let mut error = match (status, retry_after) {
-            (StatusCode::TOO_MANY_REQUESTS, Some(secs)) => GenesysError::rate_limited(secs),
-            _ => GenesysError::of_status(status),
-        };
-        if let Some(secs) = retry_after {
-            error = error.with_retry_after(secs);
-        }
+        let mut error = injected_error(status, self.retry_after_secs);
         if let Some(code) = &self.code {
             error = error.with_code(code.clone());
         }
@@ -137,38 +145,6 @@ impl FaultBook {
     }
 }
 
-/// A fault on a Cognigy path answers in Cognigy's problem shape, with the same status,
-/// message and `Retry-After`.
-fn cognigy_problem(error: &GenesysError) -> Problem {
-    let problem = Problem::new(error.status(), error.message());
-    match error.retry_after_secs() {
-        Some(secs) => problem.with_retry_after(secs),
-        None => problem,
-    }
-}
-
-/// Middleware: answers a request that matches a pending fault with the fault, after its delay.
-/// It sits inside the recorder (faulted calls are recorded) and before authentication (a fault
-/// hits whatever token the client sends, as an overloaded gateway would).
-pub async fn inject(State(state): State<SimState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    if !crate::recording::is_recorded(path) {
-        return next.run(request).await;
-    }
-    let cognigy = is_cognigy_path(path);
-    let Some(fault) = state.faults().take(request.method().as_str(), path) else {
-        return next.run(request).await;
-    };
-    if fault.delay_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
-    }
-    match fault.error() {
-        Some(error) if cognigy => cognigy_problem(&error).into_response(),
-        Some(error) => error.into_response(),
-        None => next.run(request).await,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,7 +152,8 @@ mod tests {
     fn fault(times: u32) -> FaultSpec {
         FaultSpec {
             method: "post".into(),
-            path: "/api/v2/flows/executions".into(),
+            path: Some("/api/v2/flows/executions".into()),
+            path_prefix: None,
             status: Some(503),
             times,
             retry_after_secs: None,
@@ -214,7 +191,56 @@ mod tests {
         let mut spec = fault(1);
         spec.status = Some(429);
         let error = spec.error().unwrap();
-        assert_eq!(error.retry_after_secs(), Some(DEFAULT_RETRY_AFTER_SECS));
+        assert_eq!(
+            error.retry_after_secs(),
+            Some(crate::injection::DEFAULT_RETRY_AFTER_SECS)
+        );
         assert_eq!(error.code(), "too.many.requests.retry.after");
+    }
+
+    fn burst(times: u32) -> FaultSpec {
+        FaultSpec {
+            method: ANY_METHOD.into(),
+            path: None,
+            path_prefix: Some("/api/v2/".into()),
+            status: Some(429),
+            retry_after_secs: Some(2),
+            ..fault(times)
+        }
+    }
+
+    #[test]
+    fn a_prefix_fault_hits_any_method_under_its_prefix_and_nothing_else() {
+        let book = FaultBook::default();
+        book.add(burst(2));
+        assert!(book.take("POST", "/oauth/token").is_none());
+        assert!(book.take("GET", "/api/v2/conversations/c-1").is_some());
+        assert!(book.take("DELETE", "/api/v2/x").is_some());
+        assert!(book.take("GET", "/api/v2/conversations/c-1").is_none());
+    }
+
+    #[test]
+    fn an_exact_fault_does_not_match_an_any_method_request_of_another_path() {
+        let mut spec = fault(1);
+        spec.method = ANY_METHOD.into();
+        assert!(spec.matches("PUT", "/api/v2/flows/executions"));
+        assert!(!spec.matches("PUT", "/api/v2/flows/executions/1"));
+    }
+
+    #[test]
+    fn a_fault_needs_exactly_one_of_path_and_prefix_starting_with_a_slash() {
+        let mut both = burst(1);
+        both.path = Some("/api/v2/x".into());
+        assert!(both.validate().unwrap_err().contains("exactly one"));
+        let mut neither = burst(1);
+        neither.path_prefix = None;
+        assert!(neither.validate().unwrap_err().contains("exactly one"));
+        let mut relative = burst(1);
+        relative.path_prefix = Some("api/v2".into());
+        assert!(relative.validate().unwrap_err().contains("pathPrefix"));
+        let mut no_method = burst(1);
+        no_method.method = " ".into();
+        assert!(no_method.validate().unwrap_err().contains("method"));
+        assert!(burst(1).validate().is_ok());
     }
 }

@@ -13,16 +13,24 @@
 //!
 //! Tests start it in-process with [`start`] on port 0, seed state through the `/_sim/genesys`
 //! and `/_sim/cognigy` routes (or [`SimConfig::seed`], or `cxrelay-sim --seed <file>`), read
-//! what cxrelay sent with [`RunningSim::calls`] (or `GET /_sim/calls`, URLTokens and API keys
-//! redacted) and provoke failures through the `/_sim` control routes: expired tokens, injected
-//! error statuses and slow answers on any recorded path, and the analytics lag
-//! (`POST /_sim/settings`). `sim/README.md` lists every route with a curl example.
+//! what cxrelay sent with [`RunningSim::calls`] (or `GET /_sim/calls`: each call with its
+//! arrival time in milliseconds and the status answered, URLTokens and API keys redacted) and
+//! provoke failures through the `/_sim` control routes: expired tokens; one-shot faults
+//! ([`faults`]: the next N requests to a path or under a prefix answer an error status, late
+//! or both); standing chaos ([`chaos`]: a share of a platform's requests answer errors or time
+//! out, seeded for reproducible runs, until ended; `errorRate` 1 is a dead target); and the
+//! analytics lag (`POST /_sim/settings`). Injected errors take the shape of the platform the
+//! path belongs to ([`injection`]). `sim/README.md` lists every route with a curl example.
 
 pub mod app;
+pub mod call_log;
+pub mod chaos;
 pub mod cognigy;
 pub mod control;
 pub mod faults;
 pub mod genesys;
+pub mod holds;
+pub mod injection;
 pub mod recording;
 pub mod redaction;
 pub mod runtime_settings;

@@ -2,7 +2,6 @@
 //! check what cxrelay really put on the wire.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -14,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::redaction::{recorded_path, redact_url_tokens};
-use crate::state::{lock, SimState};
+use crate::state::SimState;
 
 /// Largest request body the simulator reads. Real requests are a few kB (Cognigy sends at most
 /// 65 kB); the cap only keeps a runaway client from exhausting memory.
@@ -47,8 +46,33 @@ pub struct RecordedCall {
     /// The JSON body if it parses, a form body as an object of its fields, any other body as a
     /// string, `null` when empty; secrets (form credentials, `URLToken`s) redacted.
     pub body: Value,
-    /// When the request arrived.
+    /// When the request arrived (before its body was read), written with milliseconds so
+    /// tests can count calls per second.
+    #[serde(serialize_with = "crate::timestamps::serialize")]
     pub at: DateTime<Utc>,
+    /// The status the simulator answered; for a held answer, the status it answers when the
+    /// hold ends. `null` while the answer is not known yet (the request is still being
+    /// handled, or the client went away before it was).
+    pub status: Option<u16>,
+    /// Set when a fault or chaos decided the answer (or only its timing) rather than the
+    /// simulated platform alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injected: Option<Injected>,
+    /// Milliseconds the answer was held on purpose (a fault's `delayMs`, a chaos timeout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_ms: Option<u64>,
+}
+
+/// What answered a call instead of (or before) the simulated platform.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum Injected {
+    /// A one-shot fault of `/_sim/faults`.
+    Fault,
+    /// A chaos profile answered with an error status.
+    ChaosError,
+    /// A chaos profile held the answer (a timeout for the client).
+    ChaosTimeout,
 }
 
 impl RecordedCall {
@@ -63,31 +87,10 @@ impl RecordedCall {
             headers: recorded_headers(&parts.headers),
             body,
             at: Utc::now(),
+            status: None,
+            injected: None,
+            held_ms: None,
         }
-    }
-}
-
-/// Recorded calls in arrival order. A plain mutex is enough: each critical section is one push
-/// or one copy, never held across an `.await`.
-#[derive(Debug, Default)]
-pub struct CallLog {
-    calls: Mutex<Vec<RecordedCall>>,
-}
-
-impl CallLog {
-    /// Appends one call.
-    pub fn push(&self, call: RecordedCall) {
-        lock(&self.calls).push(call);
-    }
-
-    /// A copy of every call so far.
-    pub fn snapshot(&self) -> Vec<RecordedCall> {
-        lock(&self.calls).clone()
-    }
-
-    /// Forgets every call.
-    pub fn clear(&self) {
-        lock(&self.calls).clear();
     }
 }
 
@@ -97,29 +100,39 @@ pub fn is_recorded(path: &str) -> bool {
     path != "/healthz" && path != "/_sim" && !path.starts_with("/_sim/")
 }
 
-/// Middleware: buffers the body, records the call, then hands the request on. It records before
-/// anything can answer (faults, auth), so refused and faulted calls are in the log too, in the
-/// order they arrived.
+/// Middleware: buffers the body, records the call, hands the request on, then notes the
+/// status answered. It records before anything can answer (faults, chaos, auth), so refused
+/// and faulted calls are in the log too, in the order they arrived, each with its arrival
+/// time. The inner layers find the call's [`crate::call_log::CallId`] in the request's
+/// extensions.
 pub async fn record(State(state): State<SimState>, request: Request, next: Next) -> Response {
     if !is_recorded(request.uri().path()) {
         return next.run(request).await;
     }
-    let (parts, body) = request.into_parts();
+    // Arrival is now: a slow upload must not move the call into a later second.
+    let arrived = Utc::now();
+    let (mut parts, body) = request.into_parts();
     let bytes = match to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
         Err(error) => {
             let reason = format!("request body unreadable or over {MAX_BODY_BYTES} bytes: {error}");
             let mut call = RecordedCall::from_request(&parts, &[]);
             call.body = Value::String(reason.clone());
+            call.at = arrived;
+            call.status = Some(StatusCode::PAYLOAD_TOO_LARGE.as_u16());
             state.calls().push(call);
             return (StatusCode::PAYLOAD_TOO_LARGE, reason).into_response();
         }
     };
-    state
-        .calls()
-        .push(RecordedCall::from_request(&parts, &bytes));
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    let mut call = RecordedCall::from_request(&parts, &bytes);
+    call.at = arrived;
+    let id = state.calls().push(call);
+    parts.extensions.insert(id);
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    state.calls().answered(id, response.status().as_u16());
+    response
 }
 
 fn recorded_headers(headers: &HeaderMap) -> BTreeMap<String, String> {

@@ -5,6 +5,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use cxrelay_core::config::{ConfigError, Settings};
 use secrecy::ExposeSecret;
 
+use crate::call_log::CallLog;
+use crate::chaos::ChaosBook;
 use crate::cognigy::resources::ResourceStore;
 use crate::cognigy::sessions::SessionStore;
 use crate::faults::FaultBook;
@@ -12,7 +14,7 @@ use crate::genesys::conversation_store::ConversationStore;
 use crate::genesys::flows::ExecutionStore;
 use crate::genesys::headers::RateWindow;
 use crate::genesys::triggers::TriggerStore;
-use crate::recording::CallLog;
+use crate::holds::Holds;
 use crate::runtime_settings::RuntimeSettings;
 use crate::seed::Seed;
 use crate::tokens::TokenStore;
@@ -103,6 +105,8 @@ struct Inner {
     calls: CallLog,
     tokens: TokenStore,
     faults: FaultBook,
+    chaos: ChaosBook,
+    holds: Holds,
     executions: ExecutionStore,
     rate: RateWindow,
     settings: RuntimeSettings,
@@ -113,8 +117,8 @@ struct Inner {
 }
 
 impl SimState {
-    /// Fresh state: no calls, tokens, faults, executions, conversations or Cognigy resources
-    /// (the config's seed is applied by [`crate::start`], not here).
+    /// Fresh state: no calls, tokens, faults, chaos, executions, conversations or Cognigy
+    /// resources (the config's seed is applied by [`crate::start`], not here).
     pub fn new(config: SimConfig) -> Self {
         let settings = RuntimeSettings::new(config.analytics_lag_ms);
         Self {
@@ -123,6 +127,8 @@ impl SimState {
                 calls: CallLog::default(),
                 tokens: TokenStore::default(),
                 faults: FaultBook::default(),
+                chaos: ChaosBook::default(),
+                holds: Holds::default(),
                 executions: ExecutionStore::default(),
                 rate: RateWindow::default(),
                 settings,
@@ -152,6 +158,16 @@ impl SimState {
     /// Pending injected faults.
     pub fn faults(&self) -> &FaultBook {
         &self.inner.faults
+    }
+
+    /// Active chaos profiles.
+    pub fn chaos(&self) -> &ChaosBook {
+        &self.inner.chaos
+    }
+
+    /// Answers held on purpose, released when the simulator stops.
+    pub fn holds(&self) -> &Holds {
+        &self.inner.holds
     }
 
     /// Launched flow executions.

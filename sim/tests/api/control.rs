@@ -1,4 +1,5 @@
-use serde_json::Value;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
 
 use crate::helpers::{launch_body, spawn_sim};
 
@@ -17,6 +18,37 @@ async fn calls_are_listed_in_arrival_order_without_control_or_health_routes() {
     assert_eq!(paths, ["/oauth/token", "/api/v2/flows/executions"]);
     assert!(calls[0]["at"].as_str().is_some());
     assert_eq!(app.sim.calls().len(), 2, "the API and the route agree");
+}
+
+#[tokio::test]
+async fn each_call_is_recorded_with_its_status_and_its_arrival_in_milliseconds() {
+    let app = spawn_sim().await;
+    let token = app.token().await;
+    app.launch(Some(&token), &launch_body()).await;
+    app.launch(None, &launch_body()).await;
+    app.set_chaos(json!({"scope": "genesys", "errorRate": 1.0, "errorStatuses": [502]}))
+        .await;
+    app.launch(Some(&token), &launch_body()).await;
+
+    let calls = app.calls().await;
+
+    let statuses: Vec<&Value> = calls.iter().map(|c| &c["status"]).collect();
+    assert_eq!(
+        statuses,
+        [&json!(200), &json!(200), &json!(401), &json!(502)]
+    );
+    assert_eq!(calls[3]["injected"], "chaosError");
+    let arrivals: Vec<DateTime<Utc>> = calls
+        .iter()
+        .map(|call| {
+            let at = call["at"].as_str().unwrap();
+            // `2026-05-01T09:30:00.123Z`: milliseconds always written, in UTC.
+            assert_eq!(at.len(), 24, "{at}");
+            assert!(at.ends_with('Z') && at.as_bytes()[19] == b'.', "{at}");
+            at.parse().unwrap()
+        })
+        .collect();
+    assert!(arrivals.windows(2).all(|pair| pair[0] <= pair[1]));
 }
 
 #[tokio::test]

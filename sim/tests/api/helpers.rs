@@ -1,6 +1,8 @@
 //! Starting a simulator and the calls every test makes.
 
-use cxrelay_sim::{start, RunningSim, SimConfig};
+use std::time::{Duration, Instant};
+
+use cxrelay_sim::{start, RecordedCall, RunningSim, SimConfig};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
@@ -141,6 +143,41 @@ impl TestSim {
             .await
             .unwrap();
         assert_eq!(response.status(), 204, "{}", response.text().await.unwrap());
+    }
+
+    /// `POST /_sim/chaos`; asserts 200 and returns the active profiles.
+    pub async fn set_chaos(&self, profile: Value) -> Value {
+        self.control_post("/_sim/chaos", &profile, 200).await
+    }
+
+    /// `DELETE` of a control route (with its query); asserts `status`.
+    pub async fn control_delete(&self, path_and_query: &str, status: u16) {
+        let response = self
+            .http
+            .delete(self.url(path_and_query))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{path_and_query}");
+    }
+
+    /// Waits until the call log satisfies `ready` and returns it; fails after 10 s.
+    pub async fn wait_for_calls(
+        &self,
+        ready: impl Fn(&[RecordedCall]) -> bool,
+    ) -> Vec<RecordedCall> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let calls = self.sim.calls();
+            if ready(&calls) {
+                return calls;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the calls never got ready: {calls:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// `GET /_sim/calls`.

@@ -4,6 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod analytics;
+mod chaos;
+mod chaos_rates;
+mod chaos_timeouts;
 mod cognigy_endpoint;
 mod cognigy_helpers;
 mod cognigy_management;
