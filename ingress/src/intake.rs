@@ -1,5 +1,7 @@
 //! The path every webhook takes: read the body, validate it as its kind, publish it durably.
 
+use std::time::Duration;
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -17,6 +19,10 @@ use uuid::Uuid;
 
 use crate::problem::ApiError;
 use crate::state::AppState;
+
+/// Longest wait for the repeat lookup: a slow database must not hold up intake, whose callers
+/// time out in seconds; the worker recognises a repeat anyway.
+const REPEAT_LOOKUP_TIMEOUT: Duration = Duration::from_millis(250);
 
 /// Longest accepted `Idempotency-Key`.
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 256;
@@ -112,14 +118,17 @@ fn accepted(event_id: Uuid, replayed: bool) -> Response {
 /// still queued is not found here: it is published, and the worker recognises it. The
 /// database being away costs only that shortcut.
 async fn is_recorded_repeat(state: &AppState, event_id: Uuid) -> bool {
-    let counted = sqlx::query("UPDATE events SET repeats = repeats + 1 WHERE id = $1")
+    let count = sqlx::query("UPDATE events SET repeats = repeats + 1 WHERE id = $1")
         .bind(event_id)
-        .execute(&state.db)
-        .await;
-    match counted {
-        Ok(done) => done.rows_affected() > 0,
-        Err(error) => {
+        .execute(&state.db);
+    match tokio::time::timeout(REPEAT_LOOKUP_TIMEOUT, count).await {
+        Ok(Ok(done)) => done.rows_affected() > 0,
+        Ok(Err(error)) => {
             tracing::warn!(%error, %event_id, "cannot look up a repeat; publishing it for the worker to recognise");
+            false
+        }
+        Err(_) => {
+            tracing::warn!(%event_id, "the repeat lookup is slow; publishing it for the worker to recognise");
             false
         }
     }
