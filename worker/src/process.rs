@@ -175,9 +175,7 @@ async fn run_handler(
     attempt: &mut Attempt<'_>,
     envelope: &EventEnvelope,
 ) -> Result<Verdict, ProcessError> {
-    let handled = AssertUnwindSafe(dispatch(attempt, envelope))
-        .catch_unwind()
-        .await;
+    let handled = catch_panic(dispatch(attempt, envelope)).await;
     Ok(match handled {
         Ok(Ok(verdict)) => verdict,
         Ok(Err(AttemptError::Database(error))) => return Err(error.into()),
@@ -187,12 +185,7 @@ async fn run_handler(
         Ok(Err(AttemptError::Token(error @ TokenError::Unavailable(_)))) => {
             Verdict::retry("unavailable", error.to_string(), None)
         }
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "no message".to_owned());
+        Err(message) => {
             tracing::error!(panic = %message, "the handler panicked: the event is dead, the worker goes on");
             Verdict::dead(
                 "internal_error",
@@ -200,6 +193,21 @@ async fn run_handler(
             )
         }
     })
+}
+
+/// Runs `future`, turning a panic inside it into its message: one event's bug must not take
+/// down the worker and every event in flight with it.
+async fn catch_panic<F: std::future::Future>(future: F) -> Result<F::Output, String> {
+    AssertUnwindSafe(future)
+        .catch_unwind()
+        .await
+        .map_err(|panic| {
+            panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_owned())
+        })
 }
 
 async fn dispatch(
@@ -343,5 +351,25 @@ async fn dead_letter_undecodable(
     match ctx.publisher.publish_dead_letter(data, &reason).await {
         Ok(()) => Disposition::Ack,
         Err(_) => Disposition::DeadLetter,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_gives_its_message_and_a_sound_one_its_value() {
+        let failed = catch_panic(async {
+            let fields: Vec<u8> = Vec::new();
+            // An out-of-bounds index: the kind of bug a handler could have.
+            fields[3]
+        })
+        .await;
+        let message = failed.unwrap_err();
+        assert!(message.contains("index out of bounds"), "{message}");
+        let failed = catch_panic(async { panic!("handler bug {}", 7) }).await;
+        assert_eq!(failed.unwrap_err(), "handler bug 7");
+        assert_eq!(catch_panic(async { 42 }).await, Ok(42));
     }
 }
