@@ -167,6 +167,35 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_parses_and_shows_the_defaults() {
+        figment::Jail::expect_with(|_| {
+            let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cxrelay.example.toml");
+            let from_file = load(Some(&example)).unwrap();
+            let defaults = Settings::default();
+            assert_eq!(
+                from_file.worker.retry_delays_ms,
+                defaults.worker.retry_delays_ms
+            );
+            assert_eq!(from_file.worker.retry_jitter, defaults.worker.retry_jitter);
+            assert_eq!(
+                format!("{:?}", from_file.worker.deadlines),
+                format!("{:?}", defaults.worker.deadlines)
+            );
+            assert_eq!(
+                format!("{:?}", from_file.worker.breaker),
+                format!("{:?}", defaults.worker.breaker)
+            );
+            assert_eq!(from_file.genesys.rate, defaults.genesys.rate);
+            assert_eq!(from_file.cognigy.rate, defaults.cognigy.rate);
+            assert_eq!(
+                from_file.worker.shutdown_grace_secs,
+                defaults.worker.shutdown_grace_secs
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
     fn a_missing_config_file_is_an_error() {
         let err = load(Some(Path::new("/nonexistent/cxrelay.toml"))).unwrap_err();
         assert!(err.problem.contains("does not exist"));
