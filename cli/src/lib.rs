@@ -1,4 +1,9 @@
 //! The operator commands of `cxrelay`, as a library so that tests drive them without a process.
 
+pub mod dead_letters;
 pub mod genesys_trigger;
 pub mod migrate;
+pub mod progress;
+pub mod replay;
+pub mod selection_args;
+pub mod table;

@@ -7,8 +7,10 @@ use clap::{Args, Parser, Subcommand};
 use cxrelay_core::startup::{run_with_settings, ConfigArgs};
 use uuid::Uuid;
 
+use cxrelay_cli::dead_letters::DeadLettersArgs;
 use cxrelay_cli::genesys_trigger::{MediaType, TriggerRequest, DEFAULT_NAME};
-use cxrelay_cli::{genesys_trigger, migrate};
+use cxrelay_cli::replay::ReplayArgs;
+use cxrelay_cli::{dead_letters, genesys_trigger, migrate, replay};
 
 /// Operate a cxrelay deployment.
 #[derive(Parser)]
@@ -27,6 +29,11 @@ enum Command {
     /// One-time setup in the Genesys Cloud org.
     #[command(subcommand)]
     Genesys(GenesysCommand),
+    /// List and count the dead and expired events (by kind, reason and target).
+    DeadLetters(DeadLettersArgs),
+    /// Replay dead events through the pipeline again (by id, by filter, or from the
+    /// dead-letter queue); every replay is recorded in the audit log.
+    Replay(ReplayArgs),
 }
 
 #[derive(Subcommand)]
@@ -57,6 +64,8 @@ async fn main() -> ExitCode {
     run_with_settings("cxrelay", &cli.config, |settings| async move {
         match command {
             Command::Migrate => migrate::run(&settings).await,
+            Command::DeadLetters(args) => dead_letters::run(&settings, &args).await,
+            Command::Replay(args) => replay::run(&settings, &args).await,
             Command::Genesys(GenesysCommand::InstallTrigger(args)) => {
                 let request = TriggerRequest {
                     workflow_id: args.workflow_id,

@@ -4,12 +4,14 @@
 pub mod amqp;
 pub mod config;
 pub mod db;
+pub mod dead_letters;
 pub mod envelope;
 pub mod health;
 pub mod idempotency;
 pub mod kinds;
 pub mod metrics;
 pub mod redact;
+pub mod replay;
 pub mod startup;
 pub mod telemetry;
 pub mod validation;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use cxrelay_core::config::Settings;
 use cxrelay_core::db;
+use cxrelay_core::replay::Replayer;
 use tokio::net::TcpListener;
 
 use crate::drain::Drain;
@@ -44,10 +45,13 @@ impl Application {
         );
         let public = bind(settings.ingress.addr, "CXRELAY_INGRESS__ADDR").await?;
         let admin = bind(settings.ingress.admin_addr, "CXRELAY_INGRESS__ADMIN_ADDR").await?;
+        let replayer = Replayer::new(db.clone(), publisher.clone(), settings)?;
         let state = AppState {
             publisher,
             db,
             api_keys: settings.ingress.api_keys.clone(),
+            admin_tokens: settings.ingress.admin_tokens.clone(),
+            replayer,
             body_limit: settings.ingress.body_limit_bytes,
             retry_after_secs: settings.ingress.retry_after_secs,
             intent_score_threshold: settings.ingress.intent_score_threshold,

@@ -1,6 +1,7 @@
 //! cxrelay's ingress: authenticates and validates webhooks, makes each one durable in RabbitMQ
 //! (publisher confirms) and answers 202 with its event id.
 
+pub mod admin_auth;
 pub mod app;
 pub mod auth;
 pub mod drain;

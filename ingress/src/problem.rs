@@ -19,6 +19,12 @@ pub enum ApiError {
     /// No key, or a key that is not configured.
     #[error("a valid API key is required (X-API-Key or Authorization: ApiKey)")]
     Unauthorized,
+    /// An admin route without a configured admin token (`Authorization: Bearer <token>`).
+    #[error("a valid admin token is required (Authorization: Bearer <token>)")]
+    AdminUnauthorized,
+    /// No admin token is configured, so the admin API is off.
+    #[error("the admin API is disabled: no admin tokens are configured (set CXRELAY_INGRESS__ADMIN_TOKENS=name:token,...)")]
+    AdminDisabled,
     /// The body is not JSON at all.
     #[error("the body is not valid JSON: {0}")]
     MalformedJson(String),
@@ -81,7 +87,8 @@ impl ApiError {
 
     fn status(&self) -> StatusCode {
         match self {
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::AdminUnauthorized => StatusCode::UNAUTHORIZED,
+            Self::AdminDisabled => StatusCode::FORBIDDEN,
             Self::MalformedJson(_) | Self::InvalidHeader { .. } | Self::BadBody => {
                 StatusCode::BAD_REQUEST
             }
@@ -97,7 +104,8 @@ impl ApiError {
     /// Short stable slug of the problem type.
     fn slug(&self) -> &'static str {
         match self {
-            Self::Unauthorized => "unauthorized",
+            Self::Unauthorized | Self::AdminUnauthorized => "unauthorized",
+            Self::AdminDisabled => "admin-disabled",
             Self::MalformedJson(_) => "malformed-json",
             Self::Invalid(_) | Self::InvalidHeader { .. } => "validation",
             Self::TooLarge { .. } => "payload-too-large",
@@ -114,6 +122,11 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        // The scheme a 401 asks for: the admin API takes bearer tokens, the webhooks API keys.
+        let scheme = match self {
+            Self::AdminUnauthorized => "Bearer",
+            _ => "ApiKey",
+        };
         let mut body = json!({
             "type": format!("urn:cxrelay:problem:{}", self.slug()),
             "title": status.canonical_reason().unwrap_or("error"),
@@ -146,7 +159,7 @@ impl IntoResponse for ApiError {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         }
         if status == StatusCode::UNAUTHORIZED {
-            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("ApiKey"));
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(scheme));
         }
         response
     }

@@ -1,6 +1,7 @@
 //! What the request handlers share.
 
-use cxrelay_core::config::ApiKeys;
+use cxrelay_core::config::{AdminTokens, ApiKeys};
+use cxrelay_core::replay::Replayer;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 
@@ -17,6 +18,10 @@ pub struct AppState {
     pub db: PgPool,
     /// Accepted inbound keys.
     pub api_keys: ApiKeys,
+    /// Named tokens of the admin API; none disables it.
+    pub admin_tokens: AdminTokens,
+    /// Runs replays for the admin API.
+    pub replayer: Replayer,
     /// Largest accepted body, bytes.
     pub body_limit: usize,
     /// `Retry-After` on a 503.

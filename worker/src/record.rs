@@ -166,6 +166,7 @@ pub async fn finish_event(
             SET status = $2, result = $3, reason = $4, last_error = $5,
                 last_http_status = CASE WHEN $10 THEN $6 ELSE last_http_status END,
                 last_error_code = CASE WHEN $10 THEN $7 ELSE last_error_code END,
+                last_correlation_id = CASE WHEN $10 THEN $11 ELSE last_correlation_id END,
                 retries = $8, updated_at = now(),
                 next_attempt_at = now() + make_interval(secs => $9),
                 finished_at = CASE WHEN $2 = 'retrying' THEN NULL ELSE now() END
@@ -188,6 +189,7 @@ pub async fn finish_event(
     .bind(delay_ms.map(|ms| ms as f64 / 1_000.0))
     // A delivery without calls (expired on arrival) keeps what the last calls said.
     .bind(!calls.is_empty())
+    .bind(last.and_then(|c| c.correlation_id.clone()))
     .execute(&mut *tx)
     .await?;
     audit(

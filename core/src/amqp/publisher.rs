@@ -116,6 +116,18 @@ impl Publisher {
             .await
     }
 
+    /// Publishes `body` with the `properties` it came with (headers kept, made persistent) to
+    /// the dead-letter exchange: a dead letter that must stay in the dead-letter queue goes
+    /// back there as it was.
+    pub async fn republish_dead_letter(
+        &self,
+        body: &[u8],
+        properties: BasicProperties,
+    ) -> Result<(), PublishError> {
+        let exchange = self.inner.topology.dead_letter_exchange();
+        self.publish_with(&exchange, "", body, properties).await
+    }
+
     /// Publishes a message that can never be processed to the dead-letter exchange, with why
     /// in the header [`DEAD_REASON_HEADER`].
     pub async fn publish_dead_letter(&self, body: &[u8], reason: &str) -> Result<(), PublishError> {

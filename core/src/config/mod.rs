@@ -5,13 +5,16 @@
 //! names. Each binary then checks the settings it needs with one of the `require_*` methods, so a
 //! missing setting stops start-up with one line naming it.
 
+mod admin_tokens;
 mod api_keys;
 mod delivery;
 mod error;
 mod genesys;
 mod load;
+mod replay;
 mod stringish;
 
+pub use admin_tokens::AdminTokens;
 pub use api_keys::ApiKeys;
 pub use delivery::{
     BreakerSettings, DeadlineSettings, RateSettings, DEFAULT_RETRY_DELAYS_MS, DEFAULT_RETRY_JITTER,
@@ -19,6 +22,7 @@ pub use delivery::{
 pub use error::ConfigError;
 pub use genesys::{GenesysEndpoints, GENESYS_REGIONS};
 pub use load::{env_name, load};
+pub use replay::ReplaySettings;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -49,6 +53,8 @@ pub struct Settings {
     pub sim: SimSettings,
     /// Log output.
     pub log: LogSettings,
+    /// Replays of dead events: `cxrelay replay` and the admin API.
+    pub replay: ReplaySettings,
 }
 
 /// Postgres settings (`DATABASE_URL`, `CXRELAY_DATABASE__*`).
@@ -105,6 +111,8 @@ pub struct IngressSettings {
     pub admin_addr: SocketAddr,
     /// Accepted inbound API keys (comma-separated in the environment). Only from env or a file.
     pub api_keys: ApiKeys,
+    /// Named bearer tokens of the admin API (`name:token`, comma-separated); none disables it.
+    pub admin_tokens: AdminTokens,
     /// Largest accepted request body in bytes. Cognigy's HTTP Request node sends at most 65 kB.
     pub body_limit_bytes: usize,
     /// How long a request waits for the broker's publisher confirm before answering 503.
@@ -121,6 +129,7 @@ impl Default for IngressSettings {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             admin_addr: SocketAddr::from(([127, 0, 0, 1], 8081)),
             api_keys: ApiKeys::default(),
+            admin_tokens: AdminTokens::default(),
             body_limit_bytes: 64 * 1024,
             confirm_timeout_ms: 5_000,
             retry_after_secs: 5,
@@ -393,6 +402,7 @@ impl Settings {
         if self.ingress.api_keys.is_empty() {
             return Err(ConfigError::missing("ingress.api_keys"));
         }
+        self.replay.check()?;
         self.check_amqp_prefix()
     }
 

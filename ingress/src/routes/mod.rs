@@ -1,6 +1,7 @@
 //! The two routers: public webhooks (`/v1`) and admin (health, readiness).
 
 mod admin;
+mod admin_replay;
 mod events;
 mod intake_routes;
 
@@ -18,6 +19,7 @@ use cxrelay_core::kinds::{
 };
 use intake_routes::accept_event;
 
+use crate::admin_auth::require_admin_token;
 use crate::auth::require_api_key;
 use crate::intake_metrics::count_intake;
 use crate::state::AppState;
@@ -63,9 +65,18 @@ pub fn public_router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
-/// The admin listener: health, readiness and metrics; bind it to a private address.
+/// The admin listener: health, readiness and metrics, and the admin API (`/admin/v1`, bearer
+/// tokens); bind it to a private address.
 pub fn admin_router(state: AppState) -> Router {
+    let admin_api = Router::new()
+        .route("/admin/v1/replay", post(admin_replay::replay))
+        .route_layer(middleware::from_fn_with_state(
+            state.admin_tokens.clone(),
+            require_admin_token,
+        ))
+        .layer(DefaultBodyLimit::max(state.body_limit));
     Router::new()
+        .merge(admin_api)
         .route("/healthz", get(admin::healthz))
         .route("/readyz", get(admin::readyz))
         .route("/metrics", get(admin::metrics))

@@ -1,0 +1,59 @@
+//! Command-line values shared by `cxrelay dead-letters` and `cxrelay replay`: kinds, targets,
+//! time bounds and output formats, parsed so that a typo is a usage error naming the option.
+
+use chrono::{DateTime, Utc};
+use clap::ValueEnum;
+use cxrelay_core::dead_letters::parse_time_bound;
+use cxrelay_core::kinds::{EventKind, Target};
+
+/// An event kind by its wire name (`cognigy.fallback`).
+pub fn parse_kind(text: &str) -> Result<EventKind, String> {
+    EventKind::ALL
+        .into_iter()
+        .find(|kind| kind.as_str() == text.trim())
+        .ok_or_else(|| {
+            let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
+            format!("not a kind; one of {}", known.join(", "))
+        })
+}
+
+/// A target by name (`genesys`, `cognigy`).
+pub fn parse_target(text: &str) -> Result<Target, String> {
+    Target::ALL
+        .into_iter()
+        .find(|target| target.as_str().eq_ignore_ascii_case(text.trim()))
+        .ok_or_else(|| "not a target; one of genesys, cognigy".to_owned())
+}
+
+/// An RFC 3339 time or an age before now (`2h`, `1d12h`).
+pub fn parse_when(text: &str) -> Result<DateTime<Utc>, String> {
+    parse_time_bound(text, Utc::now())
+}
+
+/// How a command prints its result.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people.
+    #[default]
+    Table,
+    /// One JSON document, for scripts (`jq`).
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_targets_parse_by_their_names_and_typos_list_the_choices() {
+        assert_eq!(
+            parse_kind("genesys.conversation_end"),
+            Ok(EventKind::GenesysConversationEnd)
+        );
+        assert!(parse_kind("fallback")
+            .unwrap_err()
+            .contains("cognigy.fallback"));
+        assert_eq!(parse_target("Genesys"), Ok(Target::Genesys));
+        assert!(parse_target("crm").is_err());
+    }
+}

@@ -1,0 +1,138 @@
+//! Named bearer tokens of the ingress admin API (the replay API): each token has a name that
+//! the audit log records as the actor, so a replay says who asked for it without the secret.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer};
+use subtle::ConstantTimeEq;
+
+use super::stringish::Scalar;
+
+/// One admin token and the name it acts under.
+#[derive(Clone)]
+struct NamedToken {
+    name: String,
+    token: SecretString,
+}
+
+/// The configured admin tokens (`CXRELAY_INGRESS__ADMIN_TOKENS=alice:token1,ops-bot:token2`).
+/// Prints only the names; compared in constant time.
+#[derive(Clone, Default)]
+pub struct AdminTokens(Vec<NamedToken>);
+
+impl std::fmt::Debug for AdminTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.0.iter().map(|t| t.name.as_str()).collect();
+        write!(f, "AdminTokens({names:?}, secrets redacted)")
+    }
+}
+
+impl AdminTokens {
+    /// Tokens from `name:token` entries; blank entries are dropped. The error names the entry
+    /// by its position, never by its content (it holds a secret).
+    pub fn parse<I, S>(entries: I) -> Result<Self, String>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut tokens: Vec<NamedToken> = Vec::new();
+        for (index, entry) in entries.into_iter().enumerate() {
+            let entry = entry.as_ref().trim();
+            if entry.is_empty() {
+                continue;
+            }
+            let position = index + 1;
+            let (name, token) = entry
+                .split_once(':')
+                .map(|(n, t)| (n.trim(), t.trim()))
+                .filter(|(n, t)| !n.is_empty() && !t.is_empty())
+                .ok_or_else(|| {
+                    format!("entry {position} is not name:token (both parts are required)")
+                })?;
+            if tokens.iter().any(|t| t.name == name) {
+                return Err(format!("the name '{name}' is given twice"));
+            }
+            tokens.push(NamedToken {
+                name: name.to_owned(),
+                token: SecretString::from(token.to_owned()),
+            });
+        }
+        Ok(Self(tokens))
+    }
+
+    /// True when no token is configured: the admin API is then disabled.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The name of the token `presented` equals, if any. Every token is compared, each in
+    /// constant time, so timing reveals neither which token matched nor how much of one did.
+    pub fn identify(&self, presented: &str) -> Option<&str> {
+        let presented = presented.as_bytes();
+        self.0.iter().fold(None, |found, named| {
+            let equal: bool = named
+                .token
+                .expose_secret()
+                .as_bytes()
+                .ct_eq(presented)
+                .into();
+            if equal {
+                Some(named.name.as_str())
+            } else {
+                found
+            }
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for AdminTokens {
+    /// Accepts a comma-separated string (the environment) or a list of `name:token` strings.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Joined(Scalar),
+            List(Vec<Scalar>),
+        }
+        let entries: Vec<String> = match Raw::deserialize(deserializer)? {
+            Raw::Joined(joined) => joined.into_string().split(',').map(str::to_owned).collect(),
+            Raw::List(list) => list.into_iter().map(Scalar::into_string).collect(),
+        };
+        Self::parse(entries).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_known_by_its_name_and_others_are_not() {
+        let tokens = AdminTokens::parse(["alice:tok-1", " ops-bot : tok-2 "]).unwrap();
+        assert_eq!(tokens.identify("tok-1"), Some("alice"));
+        assert_eq!(tokens.identify("tok-2"), Some("ops-bot"));
+        assert_eq!(tokens.identify("tok-"), None);
+        assert_eq!(tokens.identify(""), None);
+        assert_eq!(tokens.identify("alice"), None);
+    }
+
+    #[test]
+    fn the_environment_form_parses_and_prints_names_only() {
+        let tokens: AdminTokens = serde_json::from_str("\"alice:s3cret,, bob:other\"").unwrap();
+        assert_eq!(tokens.identify("other"), Some("bob"));
+        let printed = format!("{tokens:?}");
+        assert!(
+            printed.contains("alice") && !printed.contains("s3cret"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn an_entry_without_a_name_or_a_token_is_refused_without_echoing_it() {
+        let err = AdminTokens::parse(["alice:ok", "just-a-secret"]).unwrap_err();
+        assert!(err.contains("entry 2"), "{err}");
+        assert!(!err.contains("just-a-secret"), "{err}");
+        assert!(AdminTokens::parse([":token"]).is_err());
+        assert!(AdminTokens::parse(["a:x", "a:y"]).is_err());
+        assert!(AdminTokens::parse(Vec::<String>::new()).unwrap().is_empty());
+    }
+}

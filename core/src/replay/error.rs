@@ -1,0 +1,23 @@
+//! Why a replay could not run at all. Failures in the middle of a run do not come back as
+//! errors: the run stops, says why in its summary, and is still recorded in the audit log.
+
+use crate::amqp::PublishError;
+
+use super::RequestError;
+
+/// A replay that could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// The request breaks a rule; the error names the field.
+    #[error("invalid request: {0}")]
+    Request(#[from] RequestError),
+    /// Postgres could not be read or written.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The broker could not be reached or refused a publish.
+    #[error("broker: {0}")]
+    Publish(#[from] PublishError),
+    /// The dead-letter queue could not be read.
+    #[error("dead-letter queue: {0}")]
+    DeadLetterQueue(#[from] lapin::Error),
+}
