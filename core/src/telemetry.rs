@@ -12,6 +12,10 @@ const QUIET_DEPENDENCIES: &str = "sqlx::postgres::notice=warn";
 
 /// Installs the global subscriber: `RUST_LOG` if set, else the configured level. A second call
 /// (several apps in one test process) keeps the first subscriber.
+///
+/// Logs go to stderr: stdout is a command's output (`cxrelay replay --format json` must print
+/// one clean document), and the servers' process managers (scripts/up, Compose, the fault
+/// tests) capture both streams alike.
 pub fn init(settings: &LogSettings) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(format!("{},{QUIET_DEPENDENCIES}", settings.level)));
@@ -20,10 +24,13 @@ pub fn init(settings: &LogSettings) {
         LogFormat::Json => registry
             .with(
                 tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
                     .json()
                     .with_current_span(true),
             )
             .try_init(),
-        LogFormat::Pretty => registry.with(tracing_subscriber::fmt::layer()).try_init(),
+        LogFormat::Pretty => registry
+            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+            .try_init(),
     };
 }

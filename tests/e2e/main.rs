@@ -16,6 +16,7 @@ mod idempotency;
 mod install_trigger;
 mod intake_rejections;
 mod metrics;
+mod replay;
 mod schema;
 mod tutorial_endpoints;
 mod virtual_agent;

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod broker;
+pub mod cli;
 pub mod crm_receiver;
 pub mod database;
 pub mod metrics_text;
