@@ -12,7 +12,9 @@ use cxrelay_core::config::Settings;
 use cxrelay_core::db;
 use cxrelay_core::dead_letters::DeadLetterFilter;
 use cxrelay_core::kinds::{EventKind, Target};
-use cxrelay_core::replay::{Actor, ReplayRequest, ReplaySummary, Replayer, Selection};
+use cxrelay_core::replay::{
+    Actor, ReplayProgress, ReplayRequest, ReplaySummary, Replayer, Selection,
+};
 use uuid::Uuid;
 
 use crate::progress::TerminalProgress;
@@ -111,7 +113,8 @@ impl ReplayArgs {
 /// Runs the replay and prints its summary; a run that stopped early is an error (exit 1)
 /// after the summary is printed.
 pub async fn run(settings: &Settings, args: &ReplayArgs) -> anyhow::Result<()> {
-    let summary = replay(settings, &args.request()).await?;
+    let progress = TerminalProgress::with_ctrl_c();
+    let summary = replay(settings, &args.request(), &progress).await?;
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
         Format::Table => println!("{}", render(&summary)),
@@ -122,8 +125,12 @@ pub async fn run(settings: &Settings, args: &ReplayArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Connects to the deployment and runs `request` with a progress bar; what the tests drive.
-pub async fn replay(settings: &Settings, request: &ReplayRequest) -> anyhow::Result<ReplaySummary> {
+/// Connects to the deployment and runs `request`, showing `progress`; what the tests drive.
+pub async fn replay(
+    settings: &Settings,
+    request: &ReplayRequest,
+    progress: &dyn ReplayProgress,
+) -> anyhow::Result<ReplaySummary> {
     let db_url = settings.require_database_url()?;
     let amqp_url = settings.require_amqp_url()?;
     let pool = db::connect(db_url, &settings.database, "cxrelay-replay")
@@ -137,8 +144,7 @@ pub async fn replay(settings: &Settings, request: &ReplayRequest) -> anyhow::Res
         Duration::from_millis(settings.ingress.confirm_timeout_ms),
     );
     let replayer = Replayer::new(pool, publisher, settings)?;
-    let progress = TerminalProgress::with_ctrl_c();
-    Ok(replayer.run(request, &progress).await?)
+    Ok(replayer.run(request, progress).await?)
 }
 
 /// The summary as a person reads it.

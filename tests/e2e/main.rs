@@ -17,6 +17,7 @@ mod install_trigger;
 mod intake_rejections;
 mod metrics;
 mod replay;
+mod replay_rules;
 mod schema;
 mod tutorial_endpoints;
 mod virtual_agent;
