@@ -3,6 +3,7 @@
 // Helpers outside `#[test]` functions unwrap too: in a test binary a panic is the report.
 #![allow(clippy::unwrap_used)]
 
+mod admin_replay;
 mod bot_failure;
 mod bot_session;
 mod broker_outage;
