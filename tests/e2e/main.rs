@@ -18,6 +18,7 @@ mod install_trigger;
 mod intake_rejections;
 mod metrics;
 mod replay;
+mod replay_from_dlq;
 mod replay_rules;
 mod schema;
 mod tutorial_endpoints;
