@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
 use chrono::{DateTime, SecondsFormat, Utc};
 use clap::{ArgGroup, Args};
 use cxrelay_core::amqp::Publisher;
@@ -126,11 +126,15 @@ pub async fn run(settings: &Settings, args: &ReplayArgs) -> anyhow::Result<()> {
 }
 
 /// Connects to the deployment and runs `request`, showing `progress`; what the tests drive.
+/// A request that breaks a rule is refused before anything is connected.
 pub async fn replay(
     settings: &Settings,
     request: &ReplayRequest,
     progress: &dyn ReplayProgress,
 ) -> anyhow::Result<ReplaySummary> {
+    request
+        .check(&settings.replay)
+        .map_err(|invalid| anyhow!("{}: {}", option_of(invalid.field), invalid.problem))?;
     let db_url = settings.require_database_url()?;
     let amqp_url = settings.require_amqp_url()?;
     let pool = db::connect(db_url, &settings.database, "cxrelay-replay")
@@ -143,8 +147,24 @@ pub async fn replay(
         settings.topology(),
         Duration::from_millis(settings.ingress.confirm_timeout_ms),
     );
-    let replayer = Replayer::new(pool, publisher, settings)?;
-    Ok(replayer.run(request, progress).await?)
+    let replayer = Replayer::new(pool, publisher.clone(), settings)?;
+    let summary = replayer.run(request, progress).await;
+    publisher.close().await;
+    Ok(summary?)
+}
+
+/// The command-line option of a request field, for errors.
+fn option_of(field: &str) -> &str {
+    match field {
+        "reason" => "--reason",
+        "operator" => "--operator",
+        "eventIds" => "--id",
+        "ratePerSec" => "--rate",
+        "limit" => "--limit",
+        "filter.until" => "--until",
+        "filter" => "a filter (--kind, --reason-class, --target, --http-status, --since, --until)",
+        other => other,
+    }
 }
 
 /// The summary as a person reads it.

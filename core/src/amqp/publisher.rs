@@ -5,6 +5,7 @@
 //! declares the topology, and swaps the live channel in; a request that finds no live channel
 //! gets [`PublishError::Unavailable`] at once rather than waiting for the broker.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -21,6 +22,8 @@ use tokio::sync::Notify;
 const RECONNECT_MIN_BACKOFF: Duration = Duration::from_millis(100);
 /// Longest wait between reconnection attempts, so a returning broker is found within seconds.
 const RECONNECT_MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// How long [`Publisher::close`] waits for a connection attempt under way to end.
+const CLOSE_PATIENCE: Duration = Duration::from_secs(3);
 /// AMQP delivery mode 2: the broker writes the message to disk before it confirms it.
 const PERSISTENT: u8 = 2;
 /// Header of a dead-lettered message saying why it could not be processed.
@@ -58,8 +61,12 @@ struct Inner {
     topology: Topology,
     confirm_timeout: Duration,
     channel: RwLock<Option<Channel>>,
-    /// Wakes the supervisor when the connection or channel is found broken.
+    /// Wakes the supervisor when the connection or channel is found broken, or to close.
     lost: Notify,
+    /// Set by [`Publisher::close`]: the supervisor closes the connection and stops.
+    closing: AtomicBool,
+    /// Becomes true once the supervisor has stopped.
+    stopped: tokio::sync::watch::Sender<bool>,
 }
 
 impl Publisher {
@@ -79,10 +86,22 @@ impl Publisher {
                 confirm_timeout,
                 channel: RwLock::new(None),
                 lost: Notify::new(),
+                closing: AtomicBool::new(false),
+                stopped: tokio::sync::watch::Sender::new(false),
             }),
         };
         tokio::spawn(supervise(Arc::clone(&publisher.inner)));
         publisher
+    }
+
+    /// Closes the broker connection and stops reconnecting, waiting (a few seconds at most)
+    /// for a connection attempt under way to end: a command that exits when its work is done
+    /// leaves the broker cleanly instead of having its connection cut by the runtime's end.
+    pub async fn close(&self) {
+        self.inner.closing.store(true, Ordering::SeqCst);
+        self.inner.lost.notify_one();
+        let mut stopped = self.inner.stopped.subscribe();
+        let _ = tokio::time::timeout(CLOSE_PATIENCE, stopped.wait_for(|done| *done)).await;
     }
 
     /// True while a live channel is available.
@@ -203,36 +222,55 @@ impl Inner {
 }
 
 async fn supervise(inner: Arc<Inner>) {
+    let closing = |inner: &Inner| inner.closing.load(Ordering::SeqCst);
     let mut backoff = RECONNECT_MIN_BACKOFF;
-    loop {
+    while !closing(&inner) {
         match open(&inner).await {
             Ok((connection, channel)) => {
-                tracing::info!("connected to the broker; publishing with confirms");
-                backoff = RECONNECT_MIN_BACKOFF;
-                inner.set_channel(Some(channel));
-                inner.lost.notified().await;
-                inner.set_channel(None);
+                if !closing(&inner) {
+                    tracing::info!("connected to the broker; publishing with confirms");
+                    backoff = RECONNECT_MIN_BACKOFF;
+                    inner.set_channel(Some(channel.clone()));
+                    inner.lost.notified().await;
+                    inner.set_channel(None);
+                }
+                if closing(&inner) {
+                    // The channel first: closing the connection under an open channel makes
+                    // lapin report the channel's state as an error.
+                    let _ = channel.close(200, "done").await;
+                    let _ = connection.close(200, "done").await;
+                    break;
+                }
                 tracing::warn!("lost the broker connection; reconnecting");
                 // Best effort: the connection may already be gone.
                 let _ = connection.close(320, "reconnecting").await;
             }
             Err(error) => {
+                if closing(&inner) {
+                    break;
+                }
                 tracing::warn!(%error, retry_in = ?backoff, "cannot reach the broker");
-                tokio::time::sleep(backoff).await;
+                // A close during the wait ends it at once.
+                let _ = tokio::time::timeout(backoff, inner.lost.notified()).await;
                 backoff = (backoff * 2).min(RECONNECT_MAX_BACKOFF);
             }
         }
     }
+    inner.stopped.send_replace(true);
 }
 
 async fn open(inner: &Arc<Inner>) -> Result<(Connection, Channel), lapin::Error> {
     let connection = connect(&inner.url, &inner.name).await?;
     let weak = Arc::downgrade(inner);
     connection.on_error(move |error| {
-        tracing::warn!(%error, "broker connection error");
-        if let Some(inner) = weak.upgrade() {
-            inner.lost.notify_one();
+        let Some(inner) = weak.upgrade() else {
+            return;
+        };
+        // Errors while closing on purpose are the close itself, not news.
+        if !inner.closing.load(Ordering::SeqCst) {
+            tracing::warn!(%error, "broker connection error");
         }
+        inner.lost.notify_one();
     });
     let channel = connection.create_channel().await?;
     inner.topology.declare(&channel).await?;

@@ -191,6 +191,10 @@ mod tests {
                 from_file.worker.shutdown_grace_secs,
                 defaults.worker.shutdown_grace_secs
             );
+            assert_eq!(
+                format!("{:?}", from_file.replay),
+                format!("{:?}", defaults.replay)
+            );
             Ok(())
         });
     }

@@ -9,15 +9,15 @@ use super::RequestError;
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
     /// The request breaks a rule; the error names the field.
-    #[error("invalid request: {0}")]
+    #[error(transparent)]
     Request(#[from] RequestError),
     /// Postgres could not be read or written.
-    #[error("database: {0}")]
+    #[error("cannot read or write the database")]
     Database(#[from] sqlx::Error),
     /// The broker could not be reached or refused a publish.
-    #[error("broker: {0}")]
+    #[error("the broker cannot take the replayed events")]
     Publish(#[from] PublishError),
     /// The dead-letter queue could not be read.
-    #[error("dead-letter queue: {0}")]
+    #[error("cannot read the dead-letter queue")]
     DeadLetterQueue(#[from] lapin::Error),
 }

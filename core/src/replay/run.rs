@@ -144,11 +144,12 @@ impl Replayer {
     }
 }
 
-/// A limiter of `rate` events per second, allowing no burst beyond one second's worth.
+/// A limiter of `rate` events per second, paced evenly: no burst, so no second ever sees
+/// more than `rate` (a burst of `rate` plus the refill would allow twice that).
 pub(crate) fn limiter(rate: u32) -> DefaultDirectRateLimiter {
-    RateLimiter::direct(Quota::per_second(
-        NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN),
-    ))
+    let quota = Quota::per_second(NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN))
+        .allow_burst(NonZeroU32::MIN);
+    RateLimiter::direct(quota)
 }
 
 /// Replays (or in a dry run, assesses) each candidate in order.
