@@ -164,7 +164,7 @@ impl TakeRun<'_> {
             }
         };
         let event_id = envelope.event_id;
-        let found = candidates::by_ids(&self.run.db.clone(), &[event_id])
+        let found = candidates::by_ids(self.run.db, &[event_id])
             .await
             .map_err(|e| format!("cannot read event {event_id}: {e}"))?
             .pop()
