@@ -23,11 +23,15 @@ pub struct EventStatus {
     idempotency_key: Option<String>,
     attempts: i32,
     retries: i32,
+    /// Replays of the event (0 until an operator replays it).
+    generation: i32,
     repeats: i32,
     reason: Option<String>,
     last_http_status: Option<i32>,
     last_error_code: Option<String>,
     last_error: Option<String>,
+    /// Correlation id of the last call (Genesys ININ-Correlation-Id, Cognigy traceId).
+    last_correlation_id: Option<String>,
     result: Option<Value>,
     received_at: DateTime<Utc>,
     created_at: DateTime<Utc>,
@@ -67,7 +71,8 @@ pub async fn event_status(
     })?;
     let event: Option<EventStatus> = sqlx::query_as(
         "SELECT id, kind, target, status, request_id, idempotency_key, attempts, retries,
-                repeats, reason, last_http_status, last_error_code, last_error, result,
+                generation, repeats, reason, last_http_status, last_error_code, last_error,
+                last_correlation_id, result,
                 received_at, created_at, updated_at, finished_at, deadline_at, next_attempt_at
          FROM events WHERE id = $1",
     )
