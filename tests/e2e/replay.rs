@@ -220,6 +220,8 @@ async fn events_dead_after_an_outage_are_listed_replayed_once_and_audited() {
     for (id, before) in ids.iter().zip(&attempts_before) {
         let event = app.wait_for_final(id).await;
         assert_eq!(event["status"], "succeeded", "{event}");
+        assert_eq!(event["generation"], 1, "{event}");
+        assert!(event["lastCorrelationId"].is_string(), "{event}");
         assert_eq!(
             attempts_of(&app.db, id).await,
             before + 1,
