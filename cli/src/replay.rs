@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context};
 use chrono::{DateTime, SecondsFormat, Utc};
 use clap::{ArgGroup, Args};
-use cxrelay_core::amqp::Publisher;
+use cxrelay_core::amqp::{Publisher, Topology};
 use cxrelay_core::config::Settings;
 use cxrelay_core::db;
 use cxrelay_core::dead_letters::DeadLetterFilter;
@@ -141,10 +141,14 @@ pub async fn replay(
         .await
         .context("cannot connect to Postgres (DATABASE_URL)")?;
     db::ensure_schema_current(&pool).await?;
+    // The exchanges and queues without retry tiers: replays publish to the events exchange
+    // only, and an operator's settings need not repeat the workers' retry schedule (declaring
+    // the default one would leave tiers the deployment does not use).
+    let topology = Topology::new(&settings.amqp.prefix).with_delays(&[], 0.0);
     let publisher = Publisher::start(
         amqp_url.clone(),
         "cxrelay-replay",
-        settings.topology(),
+        topology,
         Duration::from_millis(settings.ingress.confirm_timeout_ms),
     );
     let replayer = Replayer::new(pool, publisher.clone(), settings)?;
