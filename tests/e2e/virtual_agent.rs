@@ -110,3 +110,12 @@ async fn message_limits_and_attribute_size_are_checked_at_the_ingress() {
         );
     }
 }
+
+#[test]
+fn cxrelay_and_the_simulator_take_the_same_messenger_types() {
+    let mut ours = cxrelay_core::kinds::MESSENGER_TYPES.to_vec();
+    let mut simulated = cxrelay_sim::genesys::messages::MESSENGER_TYPES.to_vec();
+    ours.sort_unstable();
+    simulated.sort_unstable();
+    assert_eq!(ours, simulated);
+}
