@@ -73,7 +73,7 @@ pub async fn record_turn(db: &PgPool, turn: &TurnRecord<'_>) -> Result<(), sqlx:
          VALUES ('cognigy', $1, $2, $3, $4, 'active', 1, now() + make_interval(secs => $5), $6)
          ON CONFLICT (kind, session_key) DO UPDATE
             SET status = 'active', turns = sessions.turns + 1, last_turn_at = now(),
-                expires_at = now() + make_interval(secs => $5), ended_at = NULL,
+                expires_at = now() + make_interval(secs => $5), ended_at = NULL, ended_by = NULL,
                 conversation_id = COALESCE(EXCLUDED.conversation_id, sessions.conversation_id)
          RETURNING id",
     )
@@ -109,16 +109,32 @@ pub async fn record_turn(db: &PgPool, turn: &TurnRecord<'_>) -> Result<(), sqlx:
     tx.commit().await
 }
 
-/// Ends every active session of Genesys conversation `conversation_id`; returns how many.
-pub async fn end_conversation(db: &PgPool, conversation_id: &str) -> Result<u64, sqlx::Error> {
-    let ended = sqlx::query(
-        "UPDATE sessions SET status = 'ended', ended_at = now()
+/// Ends every active session of Genesys conversation `conversation_id` on behalf of end event
+/// `event_id`, and returns how many sessions that event has ended, on this delivery and on
+/// earlier ones (a delivery retried while analytics lag finds them ended already).
+pub async fn end_conversation(
+    db: &PgPool,
+    conversation_id: &str,
+    event_id: Uuid,
+) -> Result<i64, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE sessions SET status = 'ended', ended_at = now(), ended_by = $2
           WHERE conversation_id = $1 AND status = 'active'",
     )
     .bind(conversation_id)
-    .execute(db)
+    .bind(event_id)
+    .execute(&mut *tx)
     .await?;
-    Ok(ended.rows_affected())
+    let ended = sqlx::query_scalar(
+        "SELECT count(*) FROM sessions WHERE conversation_id = $1 AND ended_by = $2",
+    )
+    .bind(conversation_id)
+    .bind(event_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
 }
 
 /// Whether a virtual agent escalated conversation `conversation_id` to a human.
