@@ -15,7 +15,9 @@
 //!   `cxrelay_breaker_transitions_total{target,state}`;
 //! - `cxrelay_rate_limit_wait_seconds{target}`, `cxrelay_rate_limit_share{target}`: time
 //!   waited for the rate limiter, and this worker's share of the target's rate;
-//! - `cxrelay_worker_replicas`: live workers sharing the rates.
+//! - `cxrelay_worker_replicas`: live workers sharing the rates;
+//! - `cxrelay_queue_depth{queue}`: messages ready in each queue, and in all delay queues
+//!   together (`<prefix>.delay`, the retry backlog).
 
 use std::sync::OnceLock;
 
@@ -50,6 +52,9 @@ pub const RATE_LIMIT_WAIT_SECONDS: &str = "cxrelay_rate_limit_wait_seconds";
 pub const RATE_LIMIT_SHARE: &str = "cxrelay_rate_limit_share";
 /// Live worker replicas sharing the targets' rates.
 pub const WORKER_REPLICAS: &str = "cxrelay_worker_replicas";
+
+/// Messages ready in each queue, read from the broker.
+pub const QUEUE_DEPTH: &str = "cxrelay_queue_depth";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 

@@ -63,13 +63,37 @@ async fn lagging_analytics_are_waited_for_then_metrics_are_stored_and_the_crm_ge
     .await;
     app.sim_post("/_sim/settings", &json!({"analyticsLagMs": 600}))
         .await;
+    app.seed_endpoint(true, cxrelay_tests::app::SNAPSHOT_ID)
+        .await;
     let conversation = ended_conversation(&app, false).await;
+    let bot_session = app
+        .post_and_finish(
+            "/v1/genesys/bot-sessions",
+            &json!({"userId": "caller", "text": "hi", "conversationId": conversation}),
+        )
+        .await;
+    assert_eq!(bot_session["status"], "succeeded", "{bot_session}");
 
     let event = app.post_and_finish(ROUTE, &end_event(&conversation)).await;
     assert_eq!(event["status"], "succeeded", "{event}");
     assert!(
         event["attempts"].as_i64().unwrap() >= 2,
         "analytics lagged, so it was retried: {event}"
+    );
+    assert_eq!(
+        event["result"]["sessionsEnded"], 1,
+        "the first delivery ended the session; the last one still counts it: {event}"
+    );
+    let (status, ended_by): (String, Option<uuid::Uuid>) =
+        sqlx::query_as("SELECT status, ended_by FROM sessions WHERE conversation_id = $1")
+            .bind(&conversation)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(status, "ended");
+    assert_eq!(
+        ended_by.map(|id| id.to_string()).as_deref(),
+        event["eventId"].as_str()
     );
     let path = format!("/api/v2/analytics/conversations/{conversation}/details");
     let reads = app.sim_calls_to("GET", &path).await;
@@ -102,6 +126,7 @@ async fn lagging_analytics_are_waited_for_then_metrics_are_stored_and_the_crm_ge
     assert_eq!(request.headers["x-cxrelay-signature"], expected);
     let summary: Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(summary["conversationId"], conversation.as_str());
+    assert_eq!(summary["sessionsEnded"], 1, "{summary}");
     assert!(!String::from_utf8_lossy(&request.body).contains(CRM_SECRET));
 }
 

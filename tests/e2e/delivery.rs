@@ -132,3 +132,47 @@ async fn a_fallback_with_a_url_token_notifies_the_user_and_never_stores_the_toke
         "the URLToken reached the status API"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_notify_after_a_launched_flow_leaves_the_launch_as_the_events_last_status() {
+    let app = spawn_app(AppOptions::default()).await;
+    app.seed_endpoint(true, SNAPSHOT_ID).await;
+    app.inject_fault(
+        &json!({"method": "POST", "path": "/new/v2.0/endpoint/notify", "status": 500, "times": 1}),
+    )
+    .await;
+    let body = json!({"sessionId": "session-f", "userId": "user-f", "text": "human please", "URLToken": URL_TOKEN});
+    let event = app.post_and_finish("/v1/cognigy/fallback", &body).await;
+    assert_eq!(event["status"], "succeeded", "{event}");
+    let notified = event["result"]["notified"].as_str().unwrap();
+    assert!(notified.contains("HTTP 500"), "{event}");
+    assert_eq!(event["lastHttpStatus"], 200, "the launch's status: {event}");
+    assert_eq!(event["lastErrorCode"], Value::Null, "{event}");
+    let statuses: Vec<(String, Value)> = event["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["operation"].as_str().unwrap().to_owned(),
+                c["httpStatus"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("genesys.flows.executions.create".to_owned(), json!(200)),
+            ("cognigy.endpoint.notify".to_owned(), json!(500))
+        ],
+        "the calls keep their order"
+    );
+    let (audited,): (Value,) = sqlx::query_as(
+        "SELECT detail FROM audit_log WHERE event_id = $1::uuid AND action = 'event.succeeded'",
+    )
+    .bind(event["eventId"].as_str().unwrap())
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(audited["lastHttpStatus"], 200, "{audited}");
+}

@@ -1,3 +1,4 @@
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -154,4 +155,47 @@ async fn turns_of_one_session_reach_cognigy_in_acceptance_order_with_two_workers
         gap >= Duration::from_millis(300),
         "turn 1 was sent {gap:?} after turn 0, before its answer"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_cognigy_management_api_a_flow_run_is_dead_not_configured_and_calls_nothing() {
+    let app = spawn_app(AppOptions {
+        customize: Some(Arc::new(|settings| {
+            settings.cognigy.api_base_url = None;
+            settings.cognigy.api_key = None;
+        })),
+        ..AppOptions::default()
+    })
+    .await;
+    app.seed_endpoint(true, SNAPSHOT_ID).await;
+    let event = app.post_and_finish(ROUTE, &turn("s-4", "hi")).await;
+    assert_eq!(
+        (event["status"].as_str(), event["reason"].as_str()),
+        (Some("dead"), Some("not_configured")),
+        "{event}"
+    );
+    let detail = event["lastError"].as_str().unwrap();
+    assert!(
+        detail.contains("CXRELAY_COGNIGY__API_BASE_URL")
+            && detail.contains("CXRELAY_COGNIGY__API_KEY"),
+        "{detail}"
+    );
+    assert_eq!(event["calls"], json!([]), "no call was made: {event}");
+    let (attempt_rows,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM attempts WHERE event_id = $1::uuid")
+            .bind(event["eventId"].as_str().unwrap())
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(attempt_rows, 0);
+    let cognigy_calls: Vec<Value> = app
+        .sim_calls()
+        .await
+        .into_iter()
+        .filter(|c| {
+            let path = c["path"].as_str().unwrap();
+            path.starts_with("/new/") || path.starts_with("/endpoint/")
+        })
+        .collect();
+    assert_eq!(cognigy_calls, Vec::<Value>::new());
 }

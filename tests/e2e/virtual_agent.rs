@@ -1,6 +1,11 @@
-use cxrelay_tests::app::{HUMAN_QUEUE_ID, MAX_SESSIONS_PER_BOT};
-use cxrelay_tests::{spawn_app, AppOptions};
+use chrono::Utc;
+use cxrelay_core::envelope::EventEnvelope;
+use cxrelay_core::kinds::EventKind;
+use cxrelay_tests::app::{HUMAN_QUEUE_ID, MAX_SESSIONS_PER_BOT, PATIENCE};
+use cxrelay_tests::{broker, spawn_app, wait, AppOptions, TestApp};
 use serde_json::{json, Value};
+use sqlx::PgPool;
+use uuid::Uuid;
 
 const ROUTE: &str = "/v1/genesys/virtual-agent-sessions";
 
@@ -37,14 +42,51 @@ async fn a_confident_bot_sends_the_agentless_message_and_the_session_is_active()
     assert_eq!((status.as_str(), path.as_str()), ("active", "agentless"));
 }
 
+/// The virtual-agent sessions of `bot`: (session_key, status, turns, path).
+async fn sessions_of(db: &PgPool, bot: &str) -> Vec<(String, String, i32, Option<String>)> {
+    sqlx::query_as(
+        "SELECT session_key, status, turns, path FROM sessions
+          WHERE kind = 'virtual_agent' AND bot_id = $1 ORDER BY id",
+    )
+    .bind(bot)
+    .fetch_all(db)
+    .await
+    .unwrap()
+}
+
+/// The transcript of conversation `conversation`: (text, data) in order.
+async fn transcript_of(db: &PgPool, conversation: &str) -> Vec<(Option<String>, Value)> {
+    sqlx::query_as(
+        "SELECT t.text, t.data FROM transcripts t JOIN sessions s ON s.id = t.session_id
+          WHERE s.kind = 'virtual_agent' AND s.conversation_id = $1 ORDER BY t.id",
+    )
+    .bind(conversation)
+    .fetch_all(db)
+    .await
+    .unwrap()
+}
+
+/// Active sessions `bot` holds toward its cap.
+async fn active_count(db: &PgPool, bot: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM sessions WHERE kind = 'virtual_agent' AND bot_id = $1 AND status = 'active'",
+    )
+    .bind(bot)
+    .fetch_one(db)
+    .await
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn low_sentiment_escalates_to_the_human_queue() {
+async fn low_sentiment_escalates_to_the_human_queue_and_keeps_the_bots_text_for_the_agent() {
     let app = spawn_app(AppOptions::default()).await;
     let mut body = request("bot-b", "+15550002");
     body["sentiment"] = json!(-0.8);
+    body["text"] = json!("I am sorry. Let me find a person for you.");
     let event = app.post_and_finish(ROUTE, &body).await;
     assert_eq!(event["result"]["path"], "escalated", "{event}");
     assert_eq!(event["result"]["escalatedBecause"], "sentiment");
+    assert_eq!(event["result"]["textSent"], false, "{event}");
     let escalations = app
         .sim_calls_to("POST", "/api/v2/conversations/messages")
         .await;
@@ -54,6 +96,170 @@ async fn low_sentiment_escalates_to_the_human_queue() {
         .sim_calls_to("POST", "/api/v2/conversations/messages/agentless")
         .await
         .is_empty());
+    let conversation = event["result"]["conversationId"].as_str().unwrap();
+    let transcript = transcript_of(&app.db, conversation).await;
+    assert_eq!(transcript.len(), 1, "{transcript:?}");
+    assert_eq!(
+        transcript[0].0.as_deref(),
+        Some("I am sorry. Let me find a person for you."),
+        "the text the escalation could not carry is in the transcript"
+    );
+    assert_eq!(transcript[0].1["textSent"], false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_event_for_a_customer_with_a_live_conversation_is_another_turn_of_its_session() {
+    let app = spawn_app(AppOptions::default()).await;
+    let first = app
+        .post_and_finish(ROUTE, &request("bot-r", "+15550400"))
+        .await;
+    assert_eq!(first["status"], "succeeded", "{first}");
+    let mut unhappy = request("bot-r", "+15550400");
+    unhappy["text"] = json!("Let me find a person for you.");
+    unhappy["sentiment"] = json!(-0.8);
+    let second = app.post_and_finish(ROUTE, &unhappy).await;
+    assert_eq!(second["status"], "succeeded", "{second}");
+    assert_eq!(second["attempts"], 1, "carried out at once: {second}");
+    let conversation = first["result"]["conversationId"].as_str().unwrap();
+    assert_eq!(
+        second["result"]["conversationId"], conversation,
+        "Genesys reused the live conversation"
+    );
+
+    let agentless = app
+        .sim_calls_to("POST", "/api/v2/conversations/messages/agentless")
+        .await;
+    let escalations = app
+        .sim_calls_to("POST", "/api/v2/conversations/messages")
+        .await;
+    assert_eq!((agentless.len(), escalations.len()), (1, 1));
+    assert_eq!(escalations[0]["body"]["toAddress"], "+15550400");
+
+    assert_eq!(
+        sessions_of(&app.db, "bot-r").await,
+        [(
+            conversation.to_owned(),
+            "active".to_owned(),
+            2,
+            Some("escalated".to_owned())
+        )],
+        "one session, two turns, escalated now; no reservation left behind"
+    );
+    assert_eq!(active_count(&app.db, "bot-r").await, 1);
+    let texts: Vec<Option<String>> = transcript_of(&app.db, conversation)
+        .await
+        .into_iter()
+        .map(|(text, _)| text)
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            Some("Hi, I am the assistant. How can I help?".to_owned()),
+            Some("Let me find a person for you.".to_owned())
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_at_its_cap_still_writes_to_a_customer_it_has_a_session_with() {
+    let app = spawn_app(AppOptions::default()).await;
+    let mut conversations = Vec::new();
+    for i in 0..MAX_SESSIONS_PER_BOT {
+        let event = app
+            .post_and_finish(ROUTE, &request("bot-s", &format!("+1555050{i}")))
+            .await;
+        assert_eq!(event["status"], "succeeded", "{event}");
+        conversations.push(event["result"]["conversationId"].clone());
+    }
+    let again = app
+        .post_and_finish(ROUTE, &request("bot-s", "+15550500"))
+        .await;
+    assert_eq!(again["status"], "succeeded", "{again}");
+    assert_eq!(again["result"]["conversationId"], conversations[0]);
+    assert_eq!(
+        active_count(&app.db, "bot-s").await,
+        i64::from(MAX_SESSIONS_PER_BOT)
+    );
+
+    let new_customer = app
+        .post_and_finish(ROUTE, &request("bot-s", "+15550599"))
+        .await;
+    assert_eq!(
+        new_customer["reason"], "concurrency_limit",
+        "a new customer still needs a free slot: {new_customer}"
+    );
+    let turns: Vec<i32> = sessions_of(&app.db, "bot-s")
+        .await
+        .into_iter()
+        .map(|(_, _, turns, _)| turns)
+        .collect();
+    assert_eq!(turns, [2, 1]);
+}
+
+/// The event's final state, as if the commit after its turn was lost with the worker.
+async fn lose_final_commit(app: &TestApp, event_id: &str) {
+    sqlx::query(
+        "UPDATE events SET status = 'processing', result = NULL, finished_at = NULL WHERE id = $1::uuid",
+    )
+    .bind(event_id)
+    .execute(&app.db)
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redelivery_after_the_turn_was_recorded_does_not_message_the_customer_again() {
+    let app = spawn_app(AppOptions::default()).await;
+    let body = request("bot-t", "+15550600");
+    let response = app.post(ROUTE, &body).await;
+    assert_eq!(response.status(), 202);
+    let event_id = response.json::<Value>().await.unwrap()["eventId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let first = app.wait_for_final(&event_id).await;
+    assert_eq!(first["status"], "succeeded", "{first}");
+
+    lose_final_commit(&app, &event_id).await;
+    let envelope = EventEnvelope {
+        event_id: event_id.parse::<Uuid>().unwrap(),
+        kind: EventKind::GenesysVirtualAgent,
+        received_at: Utc::now(),
+        request_id: None,
+        idempotency_key: None,
+        attempt: 0,
+        generation: 0,
+        payload: body,
+    };
+    broker::publish_envelope(
+        &app.topology.queue_for(EventKind::GenesysVirtualAgent),
+        envelope,
+    )
+    .await;
+    let second = wait::until("the redelivery to finish", PATIENCE, || async {
+        let event: Value = app.get_event(&event_id).await.json().await.ok()?;
+        (event["attempts"] == 2 && event["status"] != "processing").then_some(event)
+    })
+    .await;
+    assert_eq!(second["status"], "succeeded", "{second}");
+    assert_eq!(second["result"], first["result"]);
+    assert_eq!(
+        app.sim_calls_to("POST", "/api/v2/conversations/messages/agentless")
+            .await
+            .len(),
+        1,
+        "the customer got the message once"
+    );
+    let conversation = first["result"]["conversationId"].as_str().unwrap();
+    assert_eq!(
+        sessions_of(&app.db, "bot-t").await,
+        [(
+            conversation.to_owned(),
+            "active".to_owned(),
+            1,
+            Some("agentless".to_owned())
+        )]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,4 +315,13 @@ async fn message_limits_and_attribute_size_are_checked_at_the_ingress() {
             "{problem}"
         );
     }
+}
+
+#[test]
+fn cxrelay_and_the_simulator_take_the_same_messenger_types() {
+    let mut ours = cxrelay_core::kinds::MESSENGER_TYPES.to_vec();
+    let mut simulated = cxrelay_sim::genesys::messages::MESSENGER_TYPES.to_vec();
+    ours.sort_unstable();
+    simulated.sort_unstable();
+    assert_eq!(ours, simulated);
 }

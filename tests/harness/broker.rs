@@ -80,3 +80,30 @@ pub async fn drain_event_ids(queue: &str) -> Vec<String> {
     let _ = connection.close(200, "done").await;
     ids
 }
+
+/// Puts `envelope` straight into `queue` (persistent), as a broker redelivery would bring it
+/// back: for tests of what a second delivery of an event does.
+pub async fn publish_envelope(queue: &str, envelope: cxrelay_core::envelope::EventEnvelope) {
+    use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+    use lapin::BasicProperties;
+    let connection = cxrelay_core::amqp::connect(&SecretString::from(amqp_url()), "cxrelay-test")
+        .await
+        .expect("connect to RabbitMQ with CXRELAY_TEST_AMQP_URL");
+    let channel = connection.create_channel().await.expect("open a channel");
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .expect("confirm mode");
+    let message_id = envelope.event_id.to_string();
+    let body = cxrelay_core::envelope::QueueMessage::current(envelope).to_bytes();
+    let properties = BasicProperties::default()
+        .with_delivery_mode(2)
+        .with_message_id(message_id.into());
+    channel
+        .basic_publish("", queue, BasicPublishOptions::default(), &body, properties)
+        .await
+        .expect("basic.publish")
+        .await
+        .expect("the broker confirms");
+    let _ = connection.close(200, "done").await;
+}

@@ -15,7 +15,7 @@ use cxrelay_core::amqp::Publisher;
 use cxrelay_core::config::Settings;
 use cxrelay_core::db;
 use cxrelay_core::kinds::Target;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
@@ -25,6 +25,7 @@ use crate::consumer::{self, ConsumerConfig};
 use crate::context::WorkerContext;
 use crate::db_health::DbHealth;
 use crate::genesys::{GenesysClient, TokenProvider};
+use crate::queue_depths;
 use crate::replicas::Replicas;
 use crate::target::{TargetLog, Targets};
 
@@ -39,6 +40,7 @@ pub struct Worker {
     /// One flag per consumer: true while its broker channel is open.
     connected: Vec<Arc<AtomicBool>>,
     replicas: Arc<Replicas>,
+    amqp_url: SecretString,
 }
 
 impl Worker {
@@ -149,6 +151,7 @@ impl Worker {
             admin,
             connected,
             replicas,
+            amqp_url,
         })
     }
 
@@ -198,6 +201,11 @@ impl Worker {
         tokio::spawn(
             Arc::clone(&self.replicas).heartbeat(self.ctx.targets.clone(), stop_rx.clone()),
         );
+        tokio::spawn(queue_depths::poll(
+            self.amqp_url.clone(),
+            self.ctx.topology.clone(),
+            stop_rx.clone(),
+        ));
         // Replicas already running lower their share before this one calls anyone.
         let join_delay = self.replicas.join_delay();
         if !join_delay.is_zero() {

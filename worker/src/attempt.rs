@@ -89,6 +89,17 @@ impl<'a> Attempt<'a> {
         Ok(result)
     }
 
+    /// Makes the call at `index` of [`Attempt::calls`] the one the event's final state reports
+    /// (its `last_http_status`, `last_error_code`, the audit row's correlation id), which is the
+    /// last one in the list: for a handler whose later calls are incidental to the outcome, such
+    /// as the fallback's notify after the flow launch. The attempt rows keep their call order.
+    pub fn report_call(&mut self, index: usize) {
+        if index < self.calls.len() {
+            let call = self.calls.remove(index);
+            self.calls.push(call);
+        }
+    }
+
     /// A Genesys API call: recorded, made, and on 401 made once more with a new token.
     pub async fn genesys_call(
         &mut self,

@@ -17,6 +17,7 @@ pub mod genesys;
 pub mod handlers;
 pub mod outcome;
 pub mod process;
+pub mod queue_depths;
 pub mod record;
 pub mod replicas;
 pub mod resolution;

@@ -1,104 +1,13 @@
-//! Sessions and transcripts in Postgres: virtual-agent reservations under a per-bot cap, and
-//! Cognigy sessions with their idle TTL.
+//! Sessions and transcripts in Postgres: Cognigy sessions with their idle TTL, what a
+//! conversation's end does to its sessions, and (in [`virtual_agent`]) virtual-agent sessions
+//! under a per-bot cap.
+
+pub mod virtual_agent;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
-
-/// Reserves a virtual-agent session for `bot_id` unless it already holds `max_active`; the
-/// reservation is committed before any call, so replicas counting at once cannot overshoot
-/// (the count and insert run under a per-bot transaction lock). A redelivered event gets its
-/// earlier reservation back; a retried one whose reservation was released takes it again if
-/// the bot is under its cap. Returns the session row id, or `None` at the cap.
-pub async fn reserve_virtual_agent(
-    db: &PgPool,
-    bot_id: &str,
-    event_id: Uuid,
-    max_active: u32,
-) -> Result<Option<i64>, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('cxrelay.virtual_agent:' || $1))")
-        .bind(bot_id)
-        .execute(&mut *tx)
-        .await?;
-    let key = format!("pending:{event_id}");
-    let earlier: Option<(i64, String)> = sqlx::query_as(
-        "SELECT id, status FROM sessions WHERE kind = 'virtual_agent' AND session_key = $1",
-    )
-    .bind(&key)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some((id, status)) = &earlier {
-        if status == "active" {
-            tx.commit().await?;
-            return Ok(Some(*id));
-        }
-    }
-    let active: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM sessions WHERE kind = 'virtual_agent' AND bot_id = $1 AND status = 'active'",
-    )
-    .bind(bot_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    if active >= i64::from(max_active) {
-        tx.commit().await?;
-        return Ok(None);
-    }
-    if let Some((id, _)) = earlier {
-        // A retry after a failed start, whose reservation was released: take it again.
-        sqlx::query(
-            "UPDATE sessions SET status = 'active', ended_at = NULL, started_at = now() WHERE id = $1",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        return Ok(Some(id));
-    }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO sessions (kind, session_key, bot_id, status, started_by)
-         VALUES ('virtual_agent', $1, $2, 'active', $3) RETURNING id",
-    )
-    .bind(&key)
-    .bind(bot_id)
-    .bind(event_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(Some(id))
-}
-
-/// Turns a reservation into the session of Genesys conversation `conversation_id`.
-pub async fn activate_virtual_agent(
-    db: &PgPool,
-    session: i64,
-    conversation_id: &str,
-    user_address: &str,
-    path: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE sessions SET session_key = $2, conversation_id = $2, user_id = $3, path = $4,
-                turns = 1, last_turn_at = now()
-          WHERE id = $1",
-    )
-    .bind(session)
-    .bind(conversation_id)
-    .bind(user_address)
-    .bind(path)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// Frees a reservation whose conversation could not be started.
-pub async fn release(db: &PgPool, session: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET status = 'ended', ended_at = now() WHERE id = $1")
-        .bind(session)
-        .execute(db)
-        .await?;
-    Ok(())
-}
 
 /// A Cognigy session as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -164,7 +73,7 @@ pub async fn record_turn(db: &PgPool, turn: &TurnRecord<'_>) -> Result<(), sqlx:
          VALUES ('cognigy', $1, $2, $3, $4, 'active', 1, now() + make_interval(secs => $5), $6)
          ON CONFLICT (kind, session_key) DO UPDATE
             SET status = 'active', turns = sessions.turns + 1, last_turn_at = now(),
-                expires_at = now() + make_interval(secs => $5), ended_at = NULL,
+                expires_at = now() + make_interval(secs => $5), ended_at = NULL, ended_by = NULL,
                 conversation_id = COALESCE(EXCLUDED.conversation_id, sessions.conversation_id)
          RETURNING id",
     )
@@ -200,16 +109,32 @@ pub async fn record_turn(db: &PgPool, turn: &TurnRecord<'_>) -> Result<(), sqlx:
     tx.commit().await
 }
 
-/// Ends every active session of Genesys conversation `conversation_id`; returns how many.
-pub async fn end_conversation(db: &PgPool, conversation_id: &str) -> Result<u64, sqlx::Error> {
-    let ended = sqlx::query(
-        "UPDATE sessions SET status = 'ended', ended_at = now()
+/// Ends every active session of Genesys conversation `conversation_id` on behalf of end event
+/// `event_id`, and returns how many sessions that event has ended, on this delivery and on
+/// earlier ones (a delivery retried while analytics lag finds them ended already).
+pub async fn end_conversation(
+    db: &PgPool,
+    conversation_id: &str,
+    event_id: Uuid,
+) -> Result<i64, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE sessions SET status = 'ended', ended_at = now(), ended_by = $2
           WHERE conversation_id = $1 AND status = 'active'",
     )
     .bind(conversation_id)
-    .execute(db)
+    .bind(event_id)
+    .execute(&mut *tx)
     .await?;
-    Ok(ended.rows_affected())
+    let ended = sqlx::query_scalar(
+        "SELECT count(*) FROM sessions WHERE conversation_id = $1 AND ended_by = $2",
+    )
+    .bind(conversation_id)
+    .bind(event_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
 }
 
 /// Whether a virtual agent escalated conversation `conversation_id` to a human.

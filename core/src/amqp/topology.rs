@@ -54,6 +54,11 @@ impl Topology {
         self
     }
 
+    /// The prefix of every name.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     /// Every delay queue's delay, shortest first.
     pub fn delays_ms(&self) -> &[u64] {
         &self.delays_ms

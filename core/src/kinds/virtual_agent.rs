@@ -5,16 +5,10 @@ use serde_json::{Map, Value};
 
 use crate::validation::{FieldError, Fields};
 
-/// Messenger types of Genesys agentless messages.
-pub const MESSENGER_TYPES: &[&str] = &[
-    "sms",
-    "whatsapp",
-    "open",
-    "facebook",
-    "instagram",
-    "line",
-    "twitter",
-];
+/// Messenger types Genesys takes in `toAddressMessengerType` of both an agentless message and a
+/// queue conversation: the request enums of the Genesys SDKs list these three only (other
+/// messenger types appear in answers, not in these requests).
+pub const MESSENGER_TYPES: &[&str] = &["sms", "whatsapp", "open"];
 /// Genesys limit on an agentless SMS body.
 pub const MAX_SMS_CHARS: usize = 765;
 /// Genesys limit on other agentless message bodies.

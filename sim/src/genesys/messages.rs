@@ -21,17 +21,9 @@ use crate::timestamps::iso;
 pub const SMS_TEXT_LIMIT: usize = 765;
 /// Longest agentless `textBody` on every other messenger, in characters.
 pub const TEXT_LIMIT: usize = 2000;
-/// Messenger types Genesys accepts in `toAddressMessengerType`.
-pub const MESSENGER_TYPES: &[&str] = &[
-    "sms",
-    "whatsapp",
-    "open",
-    "facebook",
-    "twitter",
-    "line",
-    "instagram",
-    "apple",
-];
+/// Messenger types Genesys accepts in `toAddressMessengerType` when starting a conversation,
+/// agentless or to a queue (the SDKs' request enums; other channels appear only in answers).
+pub const MESSENGER_TYPES: &[&str] = &["sms", "whatsapp", "open"];
 
 /// A checked agentless message.
 #[derive(Debug, Clone, PartialEq)]

@@ -43,7 +43,19 @@ impl CognigyClient {
 
     /// Whether the management API (notify, Endpoint checks) is configured.
     pub fn has_management_api(&self) -> bool {
-        self.api_base.is_some() && self.api_key.is_some()
+        self.missing_management_settings().is_empty()
+    }
+
+    /// The settings the management API still needs, by their environment names.
+    pub fn missing_management_settings(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.api_base.is_none() {
+            missing.push("CXRELAY_COGNIGY__API_BASE_URL");
+        }
+        if self.api_key.is_none() {
+            missing.push("CXRELAY_COGNIGY__API_KEY");
+        }
+        missing
     }
 
     /// Sends one turn `{userId, sessionId, text, data}` into the Endpoint's Flow.

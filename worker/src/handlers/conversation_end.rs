@@ -29,9 +29,11 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
     let db = attempt.ctx.db.clone();
     let health = attempt.ctx.db_health.clone();
     let conversation_id = event.conversation_id.as_str();
+    let event_id = attempt.event_id;
+    // Counted across deliveries: a delivery retried while analytics lag finds them ended.
     let ended_sessions = health
         .retry("end the conversation's sessions", || {
-            sessions::end_conversation(&db, conversation_id)
+            sessions::end_conversation(&db, conversation_id, event_id)
         })
         .await?;
     let path = format!(
@@ -64,7 +66,6 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
             sessions::was_escalated(&db, conversation_id)
         })
         .await?;
-    let event_id = attempt.event_id;
     let metrics = &metrics;
     health
         .retry("store the resolution metrics", || {

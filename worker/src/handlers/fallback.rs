@@ -46,7 +46,10 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
             "the flow execution answer has no id",
         ));
     };
+    let launch = attempt.calls.len().saturating_sub(1);
     let notified = notify_user(attempt, &event, execution_id).await?;
+    // The event is the hand-off: its last status is the launch's, the notify's is in the result.
+    attempt.report_call(launch);
     Ok(Verdict::Succeeded {
         result: json!({
             "flowExecutionId": execution_id,

@@ -97,7 +97,8 @@ async fn session_for(
     Ok((requested.to_owned(), None))
 }
 
-/// The Endpoint's state: cached, or read (and recorded) from the management API.
+/// The Endpoint's state: cached, or read (and recorded) from the management API; dead
+/// `not_configured` when that API is not configured.
 async fn endpoint_status(
     attempt: &mut Attempt<'_>,
     endpoint_id: &str,
@@ -106,6 +107,17 @@ async fn endpoint_status(
         return Ok(Ok(status));
     }
     let cognigy = attempt.ctx.cognigy.clone();
+    // Without the management API there is no call to make, so no attempt row to record.
+    let missing = cognigy.missing_management_settings();
+    if !missing.is_empty() {
+        return Ok(Err(Verdict::dead(
+            "not_configured",
+            format!(
+                "checking Cognigy Endpoint {endpoint_id} needs the Cognigy management API: set {}",
+                missing.join(" and ")
+            ),
+        )));
+    }
     let call = attempt
         .recorded(Target::Cognigy.as_str(), CHECK_ENDPOINT, || {
             cognigy.get_endpoint(endpoint_id)

@@ -1,5 +1,6 @@
-//! `genesys.virtual_agent`: start a bot conversation on a messaging channel, or hand the
-//! customer to the human queue when the bot's confidence or the customer's mood is low.
+//! `genesys.virtual_agent`: send the bot's message on a messaging channel, or hand the customer
+//! to the human queue when the bot's confidence or the customer's mood is low. Genesys reuses the
+//! customer's live conversation, so each event is one turn of that conversation's session.
 
 use cxrelay_core::kinds::VirtualAgentEvent;
 use reqwest::Method;
@@ -8,7 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::attempt::{Attempt, AttemptError};
 use crate::handlers::{decode, failed};
 use crate::outcome::Outcome;
-use crate::sessions;
+use crate::sessions::virtual_agent::{self, Customer, Turn};
 use crate::verdict::Verdict;
 
 /// Starting a conversation routed to a queue (human escalation).
@@ -16,7 +17,9 @@ pub const ESCALATE: &str = "genesys.conversations.messages.create";
 /// Sending the bot's message without an agent.
 pub const AGENTLESS: &str = "genesys.conversations.messages.agentless";
 
-/// Reserves a session under the bot's cap, then escalates or sends the agentless message.
+/// Continues the customer's session or reserves one under the bot's cap, then escalates or
+/// sends the agentless message, and records the turn. Safe to run again for the same event: a
+/// delivery that finds the turn recorded returns its result without calling Genesys again.
 pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdict, AttemptError> {
     let event: VirtualAgentEvent = match decode(payload) {
         Ok(event) => event,
@@ -27,17 +30,25 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
     let db = attempt.ctx.db.clone();
     let health = attempt.ctx.db_health.clone();
     let event_id = attempt.event_id;
-    let reserved = health
-        .retry("reserve a session", || {
-            sessions::reserve_virtual_agent(
-                &db,
-                &event.bot_id,
-                event_id,
-                policy.max_active_sessions_per_bot,
-            )
+    let recorded = health
+        .retry("look for the event's recorded turn", || {
+            virtual_agent::recorded_result(&db, event_id)
         })
         .await?;
-    let Some(session) = reserved else {
+    if let Some(result) = recorded {
+        return Ok(Verdict::Succeeded { result });
+    }
+    let customer = Customer {
+        bot_id: &event.bot_id,
+        address: &event.to_address,
+        messenger_type: &event.to_address_messenger_type,
+    };
+    let reserved = health
+        .retry("reserve a session", || {
+            virtual_agent::reserve(&db, customer, event_id, policy.max_active_sessions_per_bot)
+        })
+        .await?;
+    let Some(slot) = reserved else {
         return Ok(Verdict::dead(
             "concurrency_limit",
             format!(
@@ -46,6 +57,7 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
             ),
         ));
     };
+    let release = || virtual_agent::release(&db, slot);
     let low_intent = event
         .intent_score
         .is_some_and(|s| s < policy.intent_score_threshold);
@@ -55,14 +67,13 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
     let escalate = low_intent || low_sentiment;
     let (operation, path, body) = if escalate {
         let Some(queue_id) = settings.genesys.human_queue_id.clone() else {
-            health
-                .retry("release the session", || sessions::release(&db, session))
-                .await?;
+            health.retry("release the session", release).await?;
             return Ok(Verdict::dead(
                 "not_configured",
                 "escalation needs CXRELAY_GENESYS__HUMAN_QUEUE_ID",
             ));
         };
+        // The body has no field for a message: the bot's text is kept in the transcript.
         let body = json!({
             "queueId": queue_id,
             "toAddress": event.to_address,
@@ -81,9 +92,7 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
         .genesys_call(operation, Method::POST, path, Some(&body))
         .await?;
     if call.outcome != Outcome::Success {
-        health
-            .retry("release the session", || sessions::release(&db, session))
-            .await?;
+        health.retry("release the session", release).await?;
         return Ok(failed(
             &call,
             "starting the conversation",
@@ -91,37 +100,45 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
         ));
     }
     let answer = call.body.unwrap_or_default();
+    // The agentless answer's `id` is the message's; a queue conversation's is the conversation's.
     let conversation_id = answer
         .get("conversationId")
-        .or_else(|| answer.get("id"))
+        .or_else(|| answer.get("id").filter(|_| escalate))
         .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+        .filter(|id| !id.is_empty());
+    let Some(conversation_id) = conversation_id else {
+        health.retry("release the session", release).await?;
+        return Ok(Verdict::dead(
+            "unexpected_response",
+            "the Genesys answer names no conversationId",
+        ));
+    };
     let path_taken = if escalate { "escalated" } else { "agentless" };
+    let result = json!({
+        "conversationId": conversation_id,
+        "path": path_taken,
+        "escalatedBecause": match (low_intent, low_sentiment) {
+            (true, true) => json!("intentScore and sentiment"),
+            (true, false) => json!("intentScore"),
+            (false, true) => json!("sentiment"),
+            (false, false) => Value::Null,
+        },
+        "messageId": if escalate { Value::Null } else { answer.get("id").cloned().unwrap_or(Value::Null) },
+        "textSent": !escalate,
+    });
+    let turn = Turn {
+        customer,
+        event_id,
+        slot,
+        conversation_id,
+        path: path_taken,
+        text: &event.text,
+        result: &result,
+    };
     health
-        .retry("activate the session", || {
-            sessions::activate_virtual_agent(
-                &db,
-                session,
-                &conversation_id,
-                &event.to_address,
-                path_taken,
-            )
-        })
+        .retry("record the turn", || virtual_agent::record_turn(&db, &turn))
         .await?;
-    Ok(Verdict::Succeeded {
-        result: json!({
-            "conversationId": conversation_id,
-            "path": path_taken,
-            "escalatedBecause": match (low_intent, low_sentiment) {
-                (true, true) => json!("intentScore and sentiment"),
-                (true, false) => json!("intentScore"),
-                (false, true) => json!("sentiment"),
-                (false, false) => Value::Null,
-            },
-            "messageId": if escalate { Value::Null } else { answer.get("id").cloned().unwrap_or(Value::Null) },
-        }),
-    })
+    Ok(Verdict::Succeeded { result })
 }
 
 fn agentless_body(event: &VirtualAgentEvent) -> Value {
