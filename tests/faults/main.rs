@@ -3,4 +3,5 @@
 //! a time (`ProcessPipeline::start` waits for its turn); `scripts/test` builds the binaries.
 
 mod database_cut;
+mod sigkill;
 mod smoke;
