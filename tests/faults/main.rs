@@ -2,6 +2,7 @@
 //! real broker and database, killed, stopped and cut off while they work. One pipeline runs at
 //! a time (`ProcessPipeline::start` waits for its turn); `scripts/test` builds the binaries.
 
+mod broker_cut;
 mod database_cut;
 mod sigkill;
 mod smoke;
