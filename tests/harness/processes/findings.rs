@@ -90,20 +90,12 @@ impl ProcessPipeline {
             .await
             .expect("sum the repeats");
         let mut deferred = BTreeMap::new();
-        for index in 0..self.worker_count() {
-            if self.worker(index).exit_status().is_some() {
-                continue;
-            }
-            let metrics = self.worker_metrics(index).await;
-            for reason in ["breaker_open", "target_paused", "in_progress"] {
-                let n = metric_sum(
-                    &metrics,
-                    "cxrelay_events_deferred_total",
-                    &[("reason", reason)],
-                );
-                if n > 0.0 {
-                    *deferred.entry(reason.to_owned()).or_default() += n;
-                }
+        for reason in ["breaker_open", "target_paused", "in_progress"] {
+            let n = self
+                .workers_metric_sum("cxrelay_events_deferred_total", &[("reason", reason)])
+                .await;
+            if n > 0.0 {
+                deferred.insert(reason.to_owned(), n);
             }
         }
         let calls = self.sim_calls();
@@ -121,6 +113,17 @@ impl ProcessPipeline {
             sim_flow_launches: coverage.sim_launches,
             launch_attempt_rows: coverage.attempt_rows,
         }
+    }
+
+    /// `metric_sum` of `name` over the workers still running.
+    pub async fn workers_metric_sum(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+        let mut sum = 0.0;
+        for index in 0..self.worker_count() {
+            if self.worker(index).exit_status().is_none() {
+                sum += metric_sum(&self.worker_metrics(index).await, name, labels);
+            }
+        }
+        sum
     }
 
     /// Events (of any test traffic) now in `status`, e.g. `succeeded`.
@@ -226,16 +229,17 @@ pub fn max_in_window(times: &[DateTime<Utc>], window: chrono::Duration) -> usize
     best
 }
 
-/// The longest gap between two consecutive `times` (sorted) at or after `from`, with where it
-/// starts.
-pub fn longest_gap_from(
+/// The longest gap between two consecutive `times` (sorted) whose earlier one lies within
+/// `[from, until]`, with where it starts: how long the calls stopped once something happened.
+pub fn longest_gap_starting_between(
     times: &[DateTime<Utc>],
     from: DateTime<Utc>,
+    until: DateTime<Utc>,
 ) -> Option<(DateTime<Utc>, chrono::Duration)> {
-    let later: Vec<&DateTime<Utc>> = times.iter().filter(|t| **t >= from).collect();
-    later
+    times
         .windows(2)
-        .map(|pair| (*pair[0], *pair[1] - *pair[0]))
+        .filter(|pair| pair[0] >= from && pair[0] <= until)
+        .map(|pair| (pair[0], pair[1] - pair[0]))
         .max_by_key(|(_, gap)| *gap)
 }
 
@@ -258,10 +262,12 @@ mod tests {
     }
 
     #[test]
-    fn the_longest_gap_counts_only_from_the_start_given() {
-        let times: Vec<_> = [0, 5_000, 5_100, 7_100, 7_200].map(at).to_vec();
-        let (start, gap) = longest_gap_from(&times, at(5_000)).expect("a gap");
+    fn the_longest_gap_counts_only_gaps_that_start_in_the_span_given() {
+        let times: Vec<_> = [0, 5_000, 5_100, 7_100, 7_200, 20_000].map(at).to_vec();
+        let (start, gap) =
+            longest_gap_starting_between(&times, at(5_000), at(7_100)).expect("a gap");
+        // 7,100 → 7,200 is in the span; 7,200 → 20,000 starts after it.
         assert_eq!((start, gap.num_milliseconds()), (at(5_100), 2_000));
-        assert!(longest_gap_from(&times, at(7_200)).is_none());
+        assert!(longest_gap_starting_between(&times, at(20_000), at(30_000)).is_none());
     }
 }

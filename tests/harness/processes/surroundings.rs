@@ -51,6 +51,15 @@ impl ProcessPipeline {
         assert!(response.status().is_success(), "DELETE {url}: {}", response.status());
     }
 
+    /// The active chaos profiles with what each did so far (`GET /_sim/chaos`), e.g.
+    /// `report["genesys"]["counts"]["timeouts"]`.
+    pub async fn chaos_report(&self) -> Value {
+        let url = format!("{}/_sim/chaos", self.sim.base_url().trim_end_matches('/'));
+        let response = self.http.get(&url).send().await;
+        let response = response.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        response.json().await.expect("the chaos profiles as JSON")
+    }
+
     /// The proxy between the ingress and the broker (the workers' too with
     /// [`BrokerProxies::Shared`](super::BrokerProxies::Shared)).
     pub fn ingress_broker_proxy(&self) -> &TcpProxy {

@@ -1,0 +1,67 @@
+//! A target's rate is shared by the worker processes: two of them together never go over it,
+//! and a backlog drains close to it.
+
+use cxrelay_tests::processes::max_in_window;
+use cxrelay_tests::{PipelineOptions, ProcessPipeline};
+
+/// The deployment's Genesys rate, requests per second.
+const RATE_PER_SEC: u32 = 20;
+/// The deployment's burst: each of the two workers may send half of it at once after a quiet
+/// spell.
+const BURST: u32 = 4;
+/// Events sent: 20 s of work at the rate, sent far faster than that, so a backlog builds.
+const EVENTS: usize = 400;
+/// The share of the rate the backlog must drain at.
+const DRAIN_SHARE: f64 = 0.9;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_together_never_exceed_the_targets_rate_and_drain_a_backlog_near_it() {
+    let pipeline = ProcessPipeline::start(PipelineOptions {
+        workers: 2,
+        env: vec![
+            (
+                "CXRELAY_GENESYS__RATE__PER_SEC".to_owned(),
+                RATE_PER_SEC.to_string(),
+            ),
+            ("CXRELAY_GENESYS__RATE__BURST".to_owned(), BURST.to_string()),
+        ],
+        ..PipelineOptions::default()
+    })
+    .await;
+
+    let accepted = pipeline.send_fallbacks(EVENTS).await;
+    let report = pipeline.reconcile(&accepted).await;
+    let run = pipeline.run_report(EVENTS, &accepted, &report).await;
+    let timeline = pipeline.genesys_api_timeline();
+    let busiest_second = max_in_window(&timeline, chrono::Duration::seconds(1));
+    let (first, last) = (timeline[0], timeline[timeline.len() - 1]);
+    let span = (last - first).to_std().unwrap_or_default().as_secs_f64();
+    // Calls after the first, over the time they took: the first one starts the clock.
+    let drain_rate = (timeline.len() - 1) as f64 / span;
+    let mut shares = Vec::new();
+    for worker in 0..2 {
+        let metrics = pipeline.worker_metrics(worker).await;
+        shares.push(cxrelay_tests::metric_sum(
+            &metrics,
+            "cxrelay_rate_limit_share",
+            &[("target", "genesys")],
+        ));
+    }
+    println!("{run}");
+    println!(
+        "  limit {RATE_PER_SEC}/s, burst {BURST}: at most {busiest_second} Genesys calls in any \
+         one second; {} calls in {span:.2} s, {drain_rate:.2}/s; the workers' shares {shares:?}",
+        timeline.len()
+    );
+
+    report.assert_reconciled();
+    assert_eq!(report.succeeded, EVENTS, "{report}");
+    assert!(
+        busiest_second <= usize::try_from(RATE_PER_SEC + BURST).unwrap_or(usize::MAX),
+        "{busiest_second} calls in one second, over the rate {RATE_PER_SEC}/s plus the burst {BURST}"
+    );
+    assert!(
+        drain_rate >= DRAIN_SHARE * f64::from(RATE_PER_SEC),
+        "the backlog drained at {drain_rate:.2}/s, under {DRAIN_SHARE} of {RATE_PER_SEC}/s"
+    );
+}
