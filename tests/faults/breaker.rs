@@ -90,11 +90,12 @@ async fn a_dead_target_opens_the_breaker_which_spares_the_retries_and_closes_onc
     // Until it opens, every call fails: exactly the threshold. Then the events already admitted
     // (at most the rest of the prefetch) make their call, and each failed probe is one more.
     let bound = CONSECUTIVE_FAILURES + (PREFETCH - 1) + failed_probes;
-    let (retries_spent, most_retries): (i64, i32) =
-        sqlx::query_as("SELECT coalesce(sum(retries), 0)::bigint, coalesce(max(retries), 0) FROM events")
-            .fetch_one(&pipeline.db)
-            .await
-            .expect("read the retries");
+    let (retries_spent, most_retries): (i64, i32) = sqlx::query_as(
+        "SELECT coalesce(sum(retries), 0)::bigint, coalesce(max(retries), 0) FROM events",
+    )
+    .fetch_one(&pipeline.db)
+    .await
+    .expect("read the retries");
     println!("{run}");
     println!(
         "  breaker: opened {openings} times (transitions: open {}, half-open {}, closed {}); \
@@ -115,7 +116,10 @@ async fn a_dead_target_opens_the_breaker_which_spares_the_retries_and_closes_onc
         "an open breaker is not a pause: {open}"
     );
     assert!(transitions("open") >= 1.0 && transitions("closed") >= 1.0);
-    assert_eq!(closed["targets"]["genesys"]["breaker"], "closed", "{closed}");
+    assert_eq!(
+        closed["targets"]["genesys"]["breaker"], "closed",
+        "{closed}"
+    );
     assert!(
         failed_calls <= bound,
         "{failed_calls} calls to the dead target, more than {bound}"

@@ -191,16 +191,20 @@ async fn a_retry_after_over_three_minutes_pauses_the_target_as_a_quota_and_no_ev
 
     let mut accepted = pipeline.send_fallbacks(1).await;
     let first = accepted[0];
-    wait::until("the first event to wait for its retry", PATIENCE, || async {
-        let status: Option<String> =
-            sqlx::query_scalar("SELECT status FROM events WHERE id = $1")
-                .bind(first)
-                .fetch_optional(&pipeline.db)
-                .await
-                .ok()
-                .flatten();
-        (status.as_deref() == Some("retrying")).then_some(())
-    })
+    wait::until(
+        "the first event to wait for its retry",
+        PATIENCE,
+        || async {
+            let status: Option<String> =
+                sqlx::query_scalar("SELECT status FROM events WHERE id = $1")
+                    .bind(first)
+                    .fetch_optional(&pipeline.db)
+                    .await
+                    .ok()
+                    .flatten();
+            (status.as_deref() == Some("retrying")).then_some(())
+        },
+    )
     .await;
     let quota_pauses = pipeline
         .workers_metric_sum(
@@ -270,8 +274,10 @@ async fn a_retry_after_over_three_minutes_pauses_the_target_as_a_quota_and_no_ev
         "/readyz shows the pause: {readiness}"
     );
     assert!(
-        recorded.iter().any(|(reason, left)| reason.as_deref() == Some("quota")
-            && *left >= Some(PAUSE_LEFT_AT_LEAST_SECS)),
+        recorded
+            .iter()
+            .any(|(reason, left)| reason.as_deref() == Some("quota")
+                && *left >= Some(PAUSE_LEFT_AT_LEAST_SECS)),
         "target_events records the quota pause: {recorded:?}"
     );
     assert!(

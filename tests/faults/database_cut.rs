@@ -77,7 +77,8 @@ async fn a_database_cut_during_processing_holds_the_events_and_makes_no_call_wit
         let cut_at = Instant::now();
         // The outage is the fault under test: it lasts a set time, there is nothing to await.
         tokio::time::sleep(CUT).await;
-        let launches_during = pipeline.sim_calls_to("POST", EXECUTIONS_PATH).len() - launches_at_cut;
+        let launches_during =
+            pipeline.sim_calls_to("POST", EXECUTIONS_PATH).len() - launches_at_cut;
         pipeline.database_proxy().restore();
         (at_cut, launches_during, cut_at.elapsed())
     };

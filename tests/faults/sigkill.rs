@@ -22,10 +22,7 @@ const PREFETCH: usize = 64;
 async fn a_worker_killed_mid_batch_and_replaced_leaves_every_event_carried_out_once() {
     let pipeline = ProcessPipeline::start(PipelineOptions {
         workers: 1,
-        env: vec![(
-            "CXRELAY_WORKER__PREFETCH".to_owned(),
-            PREFETCH.to_string(),
-        )],
+        env: vec![("CXRELAY_WORKER__PREFETCH".to_owned(), PREFETCH.to_string())],
         ..PipelineOptions::default()
     })
     .await;
@@ -41,7 +38,11 @@ async fn a_worker_killed_mid_batch_and_replaced_leaves_every_event_carried_out_o
         )
         .await;
         let status = pipeline.kill_worker(0).await;
-        assert_eq!(status.signal(), Some(9), "worker 0 died of SIGKILL: {status}");
+        assert_eq!(
+            status.signal(),
+            Some(9),
+            "worker 0 died of SIGKILL: {status}"
+        );
         pipeline.start_worker().await;
         at_kill
     };
@@ -51,7 +52,9 @@ async fn a_worker_killed_mid_batch_and_replaced_leaves_every_event_carried_out_o
     let report = pipeline.reconcile(&accepted).await;
     let run = pipeline.run_report(EVENTS, &accepted, &report).await;
     let coverage = pipeline.call_coverage().await;
-    println!("worker 0 SIGKILLed after {succeeded_at_kill} events had succeeded; worker 1 took over");
+    println!(
+        "worker 0 SIGKILLed after {succeeded_at_kill} events had succeeded; worker 1 took over"
+    );
     println!("{run}");
     println!(
         "  launches the killed worker made whose outcome it never recorded (made again): {}",

@@ -58,10 +58,8 @@ async fn sigterm_under_load_exits_zero_in_time_and_every_accepted_event_is_carri
         let signalled = Instant::now();
         worker.terminate();
         ingress.terminate();
-        let (worker_exit, ingress_exit) = tokio::join!(
-            exit_of(&worker, signalled),
-            exit_of(ingress, signalled)
-        );
+        let (worker_exit, ingress_exit) =
+            tokio::join!(exit_of(&worker, signalled), exit_of(ingress, signalled));
         let succeeded_at_exit = pipeline.events_in("succeeded").await;
         (worker_exit, ingress_exit, succeeded_at_exit)
     };
@@ -69,12 +67,9 @@ async fn sigterm_under_load_exits_zero_in_time_and_every_accepted_event_is_carri
         tokio::join!(pipeline.send_fallbacks_until_refused(MAX_EVENTS), stop);
 
     let report = pipeline.reconcile(&intake.accepted).await;
-    let run = pipeline.run_report(
-        MAX_EVENTS - intake.not_sent,
-        &intake.accepted,
-        &report,
-    )
-    .await;
+    let run = pipeline
+        .run_report(MAX_EVENTS - intake.not_sent, &intake.accepted, &report)
+        .await;
     println!("{run}");
     println!(
         "  SIGTERM to worker 0 and the ingress after {TERMINATE_AFTER} successes: worker 0 \
@@ -89,12 +84,20 @@ async fn sigterm_under_load_exits_zero_in_time_and_every_accepted_event_is_carri
         intake.not_sent
     );
 
-    assert_eq!(worker_status.code(), Some(0), "worker 0 exited {worker_status}");
+    assert_eq!(
+        worker_status.code(),
+        Some(0),
+        "worker 0 exited {worker_status}"
+    );
     assert!(
         worker_took <= Duration::from_secs(GRACE_SECS) + WORKER_EXIT_MARGIN,
         "worker 0 took {worker_took:?} to stop"
     );
-    assert_eq!(ingress_status.code(), Some(0), "the ingress exited {ingress_status}");
+    assert_eq!(
+        ingress_status.code(),
+        Some(0),
+        "the ingress exited {ingress_status}"
+    );
     assert!(
         ingress_took <= INGRESS_EXIT_BOUND,
         "the ingress took {ingress_took:?} to stop"

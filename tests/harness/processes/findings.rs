@@ -43,7 +43,11 @@ pub struct RunReport {
 impl fmt::Display for RunReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "sent {}, accepted {}", self.sent, self.accepted)?;
-        writeln!(f, "  {}", self.reconciliation.to_string().replace('\n', "\n  "))?;
+        writeln!(
+            f,
+            "  {}",
+            self.reconciliation.to_string().replace('\n', "\n  ")
+        )?;
         // Counters: whole numbers, printed as such.
         let deferred: f64 = self.deferred.values().fold(0.0, |sum, n| sum + n);
         write!(f, "  repeats {}, deferred {deferred:.0}", self.repeats)?;
@@ -85,10 +89,11 @@ impl ProcessPipeline {
         accepted: &[Uuid],
         report: &Reconciliation,
     ) -> RunReport {
-        let repeats: i64 = sqlx::query_scalar("SELECT coalesce(sum(repeats), 0)::bigint FROM events")
-            .fetch_one(&self.db)
-            .await
-            .expect("sum the repeats");
+        let repeats: i64 =
+            sqlx::query_scalar("SELECT coalesce(sum(repeats), 0)::bigint FROM events")
+                .fetch_one(&self.db)
+                .await
+                .expect("sum the repeats");
         let mut deferred = BTreeMap::new();
         for reason in ["breaker_open", "target_paused", "in_progress"] {
             let n = self

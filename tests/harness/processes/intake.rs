@@ -168,7 +168,9 @@ impl ProcessPipeline {
                     // The 202 came but its body did not: accepted all the same, id unknown.
                     return Answer::Unanswered;
                 };
-                let id = accepted["eventId"].as_str().expect("eventId in the 202 body");
+                let id = accepted["eventId"]
+                    .as_str()
+                    .expect("eventId in the 202 body");
                 Answer::Accepted(id.parse().expect("the eventId is a UUID"))
             }
             503 => Answer::Refused,

@@ -29,8 +29,8 @@ pub use binaries::binary_path;
 pub use child::{ChildProcess, LOG_TAIL_LINES};
 pub use environment::{free_port, settings_env, LOG_LEVEL};
 pub use findings::{
-    longest_gap_starting_between, max_in_window, CallCoverage, RunReport, EXECUTIONS_PATH, GENESYS_API_PREFIX,
-    LAUNCH_FLOW,
+    longest_gap_starting_between, max_in_window, CallCoverage, RunReport, EXECUTIONS_PATH,
+    GENESYS_API_PREFIX, LAUNCH_FLOW,
 };
 pub use intake::{fallback_event, Intake, ACCEPT_PATIENCE, FALLBACK_PATH, IN_FLIGHT};
 

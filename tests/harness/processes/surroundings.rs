@@ -48,7 +48,11 @@ impl ProcessPipeline {
         let url = format!("{}/_sim/chaos", self.sim.base_url().trim_end_matches('/'));
         let response = self.http.delete(&url).send().await;
         let response = response.unwrap_or_else(|e| panic!("DELETE {url}: {e}"));
-        assert!(response.status().is_success(), "DELETE {url}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "DELETE {url}: {}",
+            response.status()
+        );
     }
 
     /// The active chaos profiles with what each did so far (`GET /_sim/chaos`), e.g.
