@@ -160,10 +160,11 @@ const PAUSE_LEFT_AT_LEAST_SECS: f64 = 170.0;
 const QUOTA_PATIENCE: Duration = Duration::from_secs(QUOTA_RETRY_AFTER_SECS + 60);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_retry_after_over_three_minutes_pauses_the_target_as_a_quota_and_no_event_calls_it_before_the_end(
+async fn a_retry_after_over_three_minutes_pauses_every_worker_as_a_quota_and_no_event_calls_the_target_before_the_end(
 ) {
     let pipeline = ProcessPipeline::start(PipelineOptions {
-        workers: 1,
+        // Two: the worker the 429 answered, and one that must hold back all the same.
+        workers: 2,
         env: vec![
             // A retry tier as long as the quota and no jitter: the event waits exactly that.
             env(
@@ -212,8 +213,16 @@ async fn a_retry_after_over_three_minutes_pauses_the_target_as_a_quota_and_no_ev
             &[("target", "genesys"), ("reason", "quota")],
         )
         .await;
-    let (_, readiness) = pipeline.worker_readiness(0).await;
-    let paused_for = readiness["targets"]["genesys"]["pausedForSecs"].as_f64();
+    // The other worker learns of the pause from Postgres at its next heartbeat.
+    let paused_for = wait::until("both workers to pause the target", PATIENCE, || async {
+        let mut paused_for = Vec::new();
+        for worker in 0..2 {
+            let (_, readiness) = pipeline.worker_readiness(worker).await;
+            paused_for.push(readiness["targets"]["genesys"]["pausedForSecs"].as_f64()?);
+        }
+        Some(paused_for)
+    })
+    .await;
     let recorded: Vec<(Option<String>, Option<f64>)> = sqlx::query_as(
         "SELECT reason, extract(epoch FROM until - now())::float8 FROM target_events
           WHERE target = 'genesys' AND event = 'paused'",
@@ -263,22 +272,25 @@ async fn a_retry_after_over_three_minutes_pauses_the_target_as_a_quota_and_no_ev
     println!("{run}");
     println!(
         "  429 with Retry-After {QUOTA_RETRY_AFTER_SECS} s: {quota_pauses} quota pause(s); \
-         /readyz pausedForSecs {paused_for:?}; target_events {recorded:?}; first event's next \
+         /readyz pausedForSecs {paused_for:?} (both workers); target_events {recorded:?}; first event's next \
          try in {next_try_in:?} s"
     );
     println!("  Genesys calls after the 429, ms after it: {after:?}");
 
-    assert_eq!(quota_pauses, 1.0, "the pause counted as a quota");
-    assert!(
-        paused_for >= Some(PAUSE_LEFT_AT_LEAST_SECS),
-        "/readyz shows the pause: {readiness}"
+    assert_eq!(
+        quota_pauses, 1.0,
+        "the pause counted once, as a quota, by the worker the target told"
     );
     assert!(
-        recorded
+        paused_for
             .iter()
-            .any(|(reason, left)| reason.as_deref() == Some("quota")
-                && *left >= Some(PAUSE_LEFT_AT_LEAST_SECS)),
-        "target_events records the quota pause: {recorded:?}"
+            .all(|secs| *secs >= PAUSE_LEFT_AT_LEAST_SECS),
+        "each worker's /readyz shows the pause: {paused_for:?} s"
+    );
+    assert!(
+        matches!(recorded.as_slice(), [(Some(reason), Some(left))]
+            if reason == "quota" && *left >= PAUSE_LEFT_AT_LEAST_SECS),
+        "target_events records the quota pause once: {recorded:?}"
     );
     assert!(
         next_try_in >= Some(PAUSE_LEFT_AT_LEAST_SECS),
