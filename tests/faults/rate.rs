@@ -13,10 +13,11 @@ const BURST: u32 = 4;
 const EVENTS: usize = 400;
 /// The share of the rate the backlog must drain at.
 const DRAIN_SHARE: f64 = 0.9;
-/// Events sent first, so that each worker has its connection to Genesys open: a worker's first
-/// call waits for its connection after the rate limiter let it go, and arrives bunched with
-/// the next ones, which says nothing about the limiter.
-const WARM_UP: usize = 10;
+/// Events sent first, one at a time, so that each worker has its connection to Genesys open
+/// before the backlog: a worker's first call waits for its connection after the rate limiter
+/// let it go, and would arrive bunched with the next ones, which says nothing about the
+/// limiter. One at a time, the broker hands them to the two workers in turn.
+const WARM_UP: usize = 4;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_together_never_exceed_the_targets_rate_and_drain_a_backlog_near_it() {
@@ -33,12 +34,19 @@ async fn two_workers_together_never_exceed_the_targets_rate_and_drain_a_backlog_
     })
     .await;
 
-    let warm_up = pipeline.send_fallbacks(WARM_UP).await;
-    pipeline.reconcile(&warm_up).await.assert_reconciled();
+    let mut warm_up = Vec::new();
+    for _ in 0..WARM_UP {
+        let one = pipeline.send_fallbacks(1).await;
+        pipeline.reconcile(&one).await.assert_reconciled();
+        warm_up.extend(one);
+    }
     let backlog_sent = chrono::Utc::now();
-    let accepted = pipeline.send_fallbacks(EVENTS).await;
+    let mut accepted = warm_up;
+    accepted.extend(pipeline.send_fallbacks(EVENTS).await);
     let report = pipeline.reconcile(&accepted).await;
-    let run = pipeline.run_report(EVENTS, &accepted, &report).await;
+    let run = pipeline
+        .run_report(WARM_UP + EVENTS, &accepted, &report)
+        .await;
     // Every call counts against the limit, the warm-up's too.
     let timeline = pipeline.genesys_api_timeline();
     let busiest_second = max_in_window(&timeline, chrono::Duration::seconds(1));
@@ -65,7 +73,7 @@ async fn two_workers_together_never_exceed_the_targets_rate_and_drain_a_backlog_
     );
 
     report.assert_reconciled();
-    assert_eq!(report.succeeded, EVENTS, "{report}");
+    assert_eq!(report.succeeded, WARM_UP + EVENTS, "{report}");
     assert_eq!(
         shares,
         [f64::from(RATE_PER_SEC) / 2.0; 2],
