@@ -72,9 +72,7 @@ impl TargetLog {
             }
         });
     }
-}
 
-impl TargetLog {
     /// The longest pause of each target that another worker recorded and that is still running.
     pub async fn pauses_of_others(&self) -> Result<Vec<RecordedPause>, sqlx::Error> {
         let rows: Vec<(String, Option<String>, f64)> = sqlx::query_as(
