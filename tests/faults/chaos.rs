@@ -15,7 +15,7 @@ use serde_json::json;
 const EVENTS: usize = 500;
 /// The 429 burst comes once this many have succeeded, while the rest are being carried out.
 const BURST_AFTER: usize = 150;
-/// Calls answered 429 in the burst: more than either worker has in flight alone, so both get one.
+/// Calls answered 429 in the burst: a run of them, as when a deployment overruns Genesys's limit.
 const BURST_CALLS: u32 = 20;
 /// `Retry-After` of the burst, seconds.
 const BURST_RETRY_AFTER_SECS: u64 = 2;
