@@ -6,9 +6,13 @@ use cxrelay_tests::{PipelineOptions, ProcessPipeline};
 
 /// The deployment's Genesys rate, requests per second.
 const RATE_PER_SEC: u32 = 20;
-/// The deployment's burst: each of the two workers may send half of it at once after a quiet
-/// spell.
-const BURST: u32 = 4;
+/// The deployment's burst: Genesys's default (`RateSettings::GENESYS_DEFAULT`). Two workers
+/// split it rounding down, 2 each, so together they release at most 22 calls in any second.
+/// The simulator stamps arrivals, not releases, and the time from the limiter to the wire
+/// varies on a busy two-core machine: it can bring a worker's next call into a one-second
+/// window with the calls it released in it (23 is seen now and then). The bound of rate and
+/// burst holds that with room to spare, and still catches a share that is not split.
+const BURST: u32 = 5;
 /// Events sent: 20 s of work at the rate, sent far faster than that, so a backlog builds.
 const EVENTS: usize = 400;
 /// The share of the rate the backlog must drain at.

@@ -205,7 +205,7 @@ pub async fn finish_event(
               WHERE id = $1",
         )
         .bind(id)
-        .bind(call.latency.as_secs_f64())
+        .bind((call.waited + call.latency).as_secs_f64())
         .bind(call.outcome.as_str())
         .bind(call.http_status.map(i32::from))
         .bind(&call.error_code)
