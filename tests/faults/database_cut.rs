@@ -1,8 +1,22 @@
-//! What a worker process reports while its database is unreachable. This documents today's
-//! behaviour, readiness only: what happens to events meanwhile is for the fault tests to pin.
+//! The workers' database taken away while they carry events out: they report it, hold the
+//! events they have (no call without its attempt row, no outcome lost, nothing looped into the
+//! dead-letter queue) and carry on by themselves once it is back.
+
+use std::time::{Duration, Instant};
 
 use cxrelay_tests::app::PATIENCE;
+use cxrelay_tests::broker::queue_depth;
+use cxrelay_tests::processes::EXECUTIONS_PATH;
 use cxrelay_tests::{wait, PipelineOptions, ProcessPipeline};
+
+/// Events sent.
+const EVENTS: usize = 1_000;
+/// The cut comes once this many have succeeded: the workers are busy.
+const CUT_AFTER: usize = 200;
+/// How long the database is away.
+const CUT: Duration = Duration::from_secs(4);
+/// How long the first `CUT_AFTER` events may take.
+const CUT_PATIENCE: Duration = Duration::from_secs(60);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_reports_its_database_unavailable_while_cut_off_and_ready_once_restored() {
@@ -37,4 +51,70 @@ async fn a_worker_reports_its_database_unavailable_while_cut_off_and_ready_once_
         (status == 200 && body["database"] == "ok").then_some(())
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_cut_during_processing_holds_the_events_and_makes_no_call_without_its_row() {
+    let pipeline = ProcessPipeline::start(PipelineOptions {
+        workers: 2,
+        database_proxy: true,
+        ..PipelineOptions::default()
+    })
+    .await;
+
+    let cut = async {
+        let at_cut = wait::until(
+            &format!("{CUT_AFTER} events to succeed"),
+            CUT_PATIENCE,
+            || async {
+                let succeeded = pipeline.events_in("succeeded").await;
+                (succeeded >= CUT_AFTER).then_some(succeeded)
+            },
+        )
+        .await;
+        let launches_at_cut = pipeline.sim_calls_to("POST", EXECUTIONS_PATH).len();
+        pipeline.database_proxy().cut();
+        let cut_at = Instant::now();
+        // The outage is the fault under test: it lasts a set time, there is nothing to await.
+        tokio::time::sleep(CUT).await;
+        let launches_during =
+            pipeline.sim_calls_to("POST", EXECUTIONS_PATH).len() - launches_at_cut;
+        pipeline.database_proxy().restore();
+        (at_cut, launches_during, cut_at.elapsed())
+    };
+    let (accepted, (at_cut, launches_during, outage)) =
+        tokio::join!(pipeline.send_fallbacks(EVENTS), cut);
+
+    let report = pipeline.reconcile(&accepted).await;
+    let run = pipeline.run_report(EVENTS, &accepted, &report).await;
+    let coverage = pipeline.call_coverage().await;
+    let dead_letters = queue_depth(&pipeline.topology.dead_letter_queue()).await;
+    let most_deliveries: Option<i32> = sqlx::query_scalar("SELECT max(attempts) FROM events")
+        .fetch_one(&pipeline.db)
+        .await
+        .expect("read the deliveries");
+    println!(
+        "database cut from both workers for {outage:?} after {at_cut} events had succeeded; \
+         {launches_during} flow launches went out during the cut (their rows were committed before it)"
+    );
+    println!("{run}");
+    println!(
+        "  dead-letter queue: {dead_letters} messages; most deliveries of one event: {}",
+        most_deliveries.unwrap_or(0)
+    );
+
+    report.assert_reconciled();
+    assert_eq!(report.succeeded, EVENTS, "{report}");
+    pipeline.assert_each_launched_once(&accepted).await;
+    assert!(
+        coverage.uncovered.is_empty() && coverage.sim_launches <= coverage.attempt_rows,
+        "flow launches without an attempt row, in sessions {:?} ({} launches, {} rows)",
+        &coverage.uncovered[..coverage.uncovered.len().min(10)],
+        coverage.sim_launches,
+        coverage.attempt_rows
+    );
+    assert_eq!(
+        dead_letters, 0,
+        "the workers held their deliveries instead of handing them back until the broker gave up"
+    );
 }

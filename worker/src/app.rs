@@ -47,6 +47,9 @@ impl Worker {
     /// Checks the settings, opens the database (refusing an unmigrated schema), prepares the
     /// Genesys client and binds the admin listener.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        // Before anything below sets a gauge (rate share, breaker state, pause): a gauge set
+        // before the recorder exists is lost, and /metrics would miss it until it changes.
+        cxrelay_core::metrics::install();
         let endpoints = settings.require_worker()?;
         let db = db::connect(
             settings.require_database_url()?,

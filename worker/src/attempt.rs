@@ -1,6 +1,7 @@
 //! One delivery of one event: every downstream call it makes is recorded before it is made.
 
 use std::future::Future;
+use std::time::Instant;
 
 use cxrelay_core::kinds::Target;
 use cxrelay_core::metrics::DOWNSTREAM_CALL_SECONDS;
@@ -53,8 +54,9 @@ impl<'a> Attempt<'a> {
         self.number
     }
 
-    /// Commits the attempt row of `operation`, then makes the call `make` returns (only then:
-    /// no call without its row), and keeps the result for the final transaction.
+    /// Commits the attempt row of `operation`, waits out the target's pause and rate limiter,
+    /// then makes the call `make` returns (only then: no call without its row), and keeps the
+    /// result for the final transaction.
     pub async fn recorded<F, Fut>(
         &mut self,
         target: &str,
@@ -67,9 +69,6 @@ impl<'a> Attempt<'a> {
     {
         let call_seq = i32::try_from(self.calls.len() + 1).unwrap_or(i32::MAX);
         let gate = self.ctx.targets.by_name(target).cloned();
-        if let Some(gate) = &gate {
-            gate.before_call().await;
-        }
         let ctx = self.ctx;
         let event_id = self.event_id;
         let number = self.number;
@@ -80,7 +79,16 @@ impl<'a> Attempt<'a> {
                 record::start_call(&ctx.db, event_id, number, call_seq, target, operation)
             })
             .await?;
-        let result = make().await;
+        // The pause and the rate limiter come after the row's commit, right before the call:
+        // the limiter then spaces the calls as they leave, not as their rows commit, whose
+        // latency varies enough to bunch calls it had spaced.
+        let waiting = Instant::now();
+        if let Some(gate) = &gate {
+            gate.before_call().await;
+        }
+        let waited = waiting.elapsed();
+        let mut result = make().await;
+        result.waited = waited;
         if let Some(gate) = &gate {
             gate.after_call(&result);
         }

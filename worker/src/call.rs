@@ -26,6 +26,10 @@ pub struct CallResult {
     pub body: Option<Value>,
     /// The answer's `Retry-After`, when it sent one (seconds or an HTTP date).
     pub retry_after: Option<Duration>,
+    /// Time from the commit of the call's attempt row to the call going out (a pause and the
+    /// rate limiter waited out), so that the row's `finished_at` is `started_at` plus this and
+    /// the latency.
+    pub waited: Duration,
 }
 
 /// Longest error message kept from a response body.
@@ -81,6 +85,7 @@ pub async fn send(request: reqwest::RequestBuilder, correlation_header: &str) ->
             None
         },
         retry_after,
+        waited: Duration::ZERO,
     }
 }
 
@@ -105,6 +110,7 @@ fn transport_failure(started: Instant, message: String) -> CallResult {
         latency: started.elapsed().max(Duration::from_micros(1)),
         body: None,
         retry_after: None,
+        waited: Duration::ZERO,
     }
 }
 
@@ -120,6 +126,7 @@ impl CallResult {
             latency: Duration::ZERO,
             body: None,
             retry_after: None,
+            waited: Duration::ZERO,
         }
     }
 

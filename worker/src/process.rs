@@ -156,7 +156,14 @@ async fn carry_out(ctx: &WorkerContext, envelope: &EventEnvelope) -> Result<(), 
     let calls = &attempt.calls;
     ctx.db_health
         .retry("record the outcome", || {
-            record::finish_event(&ctx.db, envelope.event_id, calls, &settlement, retries)
+            record::finish_event(
+                &ctx.db,
+                envelope.event_id,
+                number,
+                calls,
+                &settlement,
+                retries,
+            )
         })
         .await?;
     metrics::counter!(

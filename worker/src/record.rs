@@ -101,6 +101,11 @@ pub async fn begin_event(
 }
 
 /// Inserts and commits the attempt row of a call about to be made; returns its id.
+///
+/// The caller runs this again when the database went away, and the first insert may have been
+/// committed with its answer lost: the row of this call (event, delivery, place in it) is then
+/// taken as it is, rather than failing the delivery on the unique constraint and sending the
+/// event round the broker again with an orphan row behind.
 pub async fn start_call(
     db: &PgPool,
     event_id: Uuid,
@@ -111,7 +116,10 @@ pub async fn start_call(
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO attempts (event_id, attempt, call_seq, target, operation)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT ON CONSTRAINT attempts_event_attempt_call
+            DO UPDATE SET started_at = attempts.started_at
+         RETURNING id",
     )
     .bind(event_id)
     .bind(attempt)
@@ -123,34 +131,23 @@ pub async fn start_call(
 }
 
 /// In one transaction: the outcome of every call, the event's new state, and its audit row.
-/// `retries` is the number of retries the event has had once this settlement is recorded.
+/// `delivery` is the number [`begin_event`] gave this delivery; `retries` the number of retries
+/// the event has had once this settlement is recorded.
+///
+/// Recorded at most once per delivery: the caller runs this again when the database went away,
+/// and the connection may have been lost after Postgres committed but before it said so. The
+/// event row is updated only while it still shows this delivery under way; if it does not, the
+/// first run committed (or a later delivery has begun) and nothing is written again, so an event
+/// never gets two final audit rows.
 pub async fn finish_event(
     db: &PgPool,
     event_id: Uuid,
+    delivery: i32,
     calls: &[(i64, CallResult)],
     settlement: &Settlement,
     retries: u32,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
-    for (id, call) in calls {
-        sqlx::query(
-            "UPDATE attempts
-                SET finished_at = started_at + make_interval(secs => $2), outcome = $3,
-                    http_status = $4, error_code = $5, error_message = $6, correlation_id = $7,
-                    latency_ms = $8
-              WHERE id = $1",
-        )
-        .bind(id)
-        .bind(call.latency.as_secs_f64())
-        .bind(call.outcome.as_str())
-        .bind(call.http_status.map(i32::from))
-        .bind(&call.error_code)
-        .bind(&call.error_message)
-        .bind(&call.correlation_id)
-        .bind(i32::try_from(call.latency.as_millis()).unwrap_or(i32::MAX))
-        .execute(&mut *tx)
-        .await?;
-    }
     let last = calls.last().map(|(_, call)| call);
     let status = settlement.status();
     let result = match settlement {
@@ -161,7 +158,7 @@ pub async fn finish_event(
         Settlement::Retrying { delay_ms, .. } => Some(*delay_ms),
         _ => None,
     };
-    sqlx::query(
+    let updated = sqlx::query(
         "UPDATE events
             SET status = $2, result = $3, reason = $4, last_error = $5,
                 last_http_status = CASE WHEN $10 THEN $6 ELSE last_http_status END,
@@ -170,7 +167,7 @@ pub async fn finish_event(
                 retries = $8, updated_at = now(),
                 next_attempt_at = now() + make_interval(secs => $9),
                 finished_at = CASE WHEN $2 = 'retrying' THEN NULL ELSE now() END
-          WHERE id = $1",
+          WHERE id = $1 AND status = 'processing' AND attempts = $12",
     )
     .bind(event_id)
     .bind(status)
@@ -190,8 +187,36 @@ pub async fn finish_event(
     // A delivery without calls (expired on arrival) keeps what the last calls said.
     .bind(!calls.is_empty())
     .bind(last.and_then(|c| c.correlation_id.clone()))
+    .bind(delivery)
     .execute(&mut *tx)
     .await?;
+    if updated.rows_affected() == 0 {
+        tracing::info!(
+            delivery,
+            "the outcome of this delivery is recorded already (its commit was acknowledged late) or a later delivery has begun: not recorded again"
+        );
+        tx.rollback().await?;
+        return Ok(());
+    }
+    for (id, call) in calls {
+        sqlx::query(
+            "UPDATE attempts
+                SET finished_at = started_at + make_interval(secs => $2), outcome = $3,
+                    http_status = $4, error_code = $5, error_message = $6, correlation_id = $7,
+                    latency_ms = $8
+              WHERE id = $1",
+        )
+        .bind(id)
+        .bind((call.waited + call.latency).as_secs_f64())
+        .bind(call.outcome.as_str())
+        .bind(call.http_status.map(i32::from))
+        .bind(&call.error_code)
+        .bind(&call.error_message)
+        .bind(&call.correlation_id)
+        .bind(i32::try_from(call.latency.as_millis()).unwrap_or(i32::MAX))
+        .execute(&mut *tx)
+        .await?;
+    }
     audit(
         &mut tx,
         event_id,

@@ -75,8 +75,8 @@ impl Replicas {
         }
     }
 
-    /// Refreshes this replica's row and recounts every interval, re-sharing the targets' rates,
-    /// until `stop` fires.
+    /// Refreshes this replica's row and recounts every interval, re-sharing the targets' rates
+    /// and taking up the pauses other replicas were asked for, until `stop` fires.
     pub async fn heartbeat(self: Arc<Self>, targets: Targets, mut stop: watch::Receiver<()>) {
         let mut ticker = tokio::time::interval(self.interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -89,6 +89,7 @@ impl Replicas {
                 Ok(count) => {
                     self.publish(count);
                     targets.set_replicas(count);
+                    targets.follow_others_pauses().await;
                 }
                 // The database is away: keep the last count (a share never rises by itself).
                 Err(error) => tracing::debug!(%error, "worker heartbeat failed"),

@@ -1,7 +1,7 @@
 //! Traffic into the ingress process: single requests, and batches of fallback events whose
 //! accepted ids a test reconciles afterwards.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -92,6 +92,92 @@ impl ProcessPipeline {
             );
             // The ingress said when to come back: this is the protocol, not a guessed delay.
             tokio::time::sleep(retry_after).await;
+        }
+    }
+}
+
+/// What [`ProcessPipeline::send_fallbacks_until_refused`] got.
+#[derive(Debug, Clone, Default)]
+pub struct Intake {
+    /// Ids answered 202, in the order the answers came.
+    pub accepted: Vec<Uuid>,
+    /// Answered 503: refused, so never accepted (the ingress is draining or cut off).
+    pub refused: usize,
+    /// No answer at all (the ingress was gone): not accepted either, as far as the caller knows.
+    pub unanswered: usize,
+    /// Never sent, because an earlier request was refused or unanswered.
+    pub not_sent: usize,
+}
+
+enum Answer {
+    Accepted(Uuid),
+    Refused,
+    Unanswered,
+    NotSent,
+}
+
+impl ProcessPipeline {
+    /// Posts up to `n` distinct fallback events, [`IN_FLIGHT`] at a time, until the ingress
+    /// refuses one (503) or stops answering: from then on nothing more is sent, the way a
+    /// caller stops when the service goes away. An answer other than 202 or 503 fails the test.
+    pub async fn send_fallbacks_until_refused(&self, n: usize) -> Intake {
+        let first = self.sent.fetch_add(n, Ordering::SeqCst);
+        let stop = AtomicBool::new(false);
+        let stop = &stop;
+        let answers: Vec<Answer> = futures::stream::iter(first..first + n)
+            .map(|i| async move {
+                if stop.load(Ordering::SeqCst) {
+                    return Answer::NotSent;
+                }
+                let answer = self.try_post_fallback(i).await;
+                if !matches!(answer, Answer::Accepted(_)) {
+                    stop.store(true, Ordering::SeqCst);
+                }
+                answer
+            })
+            .buffer_unordered(IN_FLIGHT)
+            .collect()
+            .await;
+        let mut intake = Intake::default();
+        for answer in answers {
+            match answer {
+                Answer::Accepted(id) => intake.accepted.push(id),
+                Answer::Refused => intake.refused += 1,
+                Answer::Unanswered => intake.unanswered += 1,
+                Answer::NotSent => intake.not_sent += 1,
+            }
+        }
+        intake
+    }
+
+    async fn try_post_fallback(&self, i: usize) -> Answer {
+        let url = format!("{}{FALLBACK_PATH}", self.public_url());
+        let sent = self
+            .http
+            .post(&url)
+            .header("X-API-Key", API_KEY)
+            .json(&fallback_event(i))
+            .send()
+            .await;
+        let Ok(response) = sent else {
+            return Answer::Unanswered;
+        };
+        match response.status().as_u16() {
+            202 => {
+                let Ok(accepted) = response.json::<Value>().await else {
+                    // The 202 came but its body did not: accepted all the same, id unknown.
+                    return Answer::Unanswered;
+                };
+                let id = accepted["eventId"]
+                    .as_str()
+                    .expect("eventId in the 202 body");
+                Answer::Accepted(id.parse().expect("the eventId is a UUID"))
+            }
+            503 => Answer::Refused,
+            status => panic!(
+                "POST {FALLBACK_PATH} answered {status}: {}",
+                response.text().await.unwrap_or_default()
+            ),
         }
     }
 }

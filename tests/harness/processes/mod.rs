@@ -8,6 +8,7 @@ mod binaries;
 mod child;
 mod control;
 mod environment;
+mod findings;
 mod intake;
 mod serial;
 mod surroundings;
@@ -27,7 +28,11 @@ use uuid::Uuid;
 pub use binaries::binary_path;
 pub use child::{ChildProcess, LOG_TAIL_LINES};
 pub use environment::{free_port, settings_env, LOG_LEVEL};
-pub use intake::{fallback_event, ACCEPT_PATIENCE, FALLBACK_PATH, IN_FLIGHT};
+pub use findings::{
+    longest_gap_starting_between, max_in_window, CallCoverage, RunReport, EXECUTIONS_PATH,
+    GENESYS_API_PREFIX, LAUNCH_FLOW,
+};
+pub use intake::{fallback_event, Intake, ACCEPT_PATIENCE, FALLBACK_PATH, IN_FLIGHT};
 
 use crate::app::{settings_for, start_sim, PATIENCE};
 use crate::proxy::{upstream_of, TcpProxy};

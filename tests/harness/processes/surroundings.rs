@@ -2,6 +2,7 @@
 //! servers, and the records they leave in the database.
 
 use cxrelay_sim::{FaultSpec, RecordedCall};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::{ProcessPipeline, RECONCILE_PATIENCE};
@@ -28,6 +29,39 @@ impl ProcessPipeline {
             .validate()
             .unwrap_or_else(|e| panic!("a fault the simulator cannot serve: {e}"));
         self.sim.state().faults().add(fault);
+    }
+
+    /// Starts a standing chaos profile through `POST /_sim/chaos`, as an operator would (body
+    /// as in sim/README.md, e.g. `{"scope":"genesys","errorRate":1.0}`); panics with the
+    /// simulator's answer if it refuses the profile.
+    pub async fn start_chaos(&self, profile: Value) {
+        let url = format!("{}/_sim/chaos", self.sim.base_url().trim_end_matches('/'));
+        let response = self.http.post(&url).json(&profile).send().await;
+        let response = response.unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        assert!(status.is_success(), "POST {url} {profile}: {status} {body}");
+    }
+
+    /// Ends every chaos profile (`DELETE /_sim/chaos`): the simulator answers normally again.
+    pub async fn end_chaos(&self) {
+        let url = format!("{}/_sim/chaos", self.sim.base_url().trim_end_matches('/'));
+        let response = self.http.delete(&url).send().await;
+        let response = response.unwrap_or_else(|e| panic!("DELETE {url}: {e}"));
+        assert!(
+            response.status().is_success(),
+            "DELETE {url}: {}",
+            response.status()
+        );
+    }
+
+    /// The active chaos profiles with what each did so far (`GET /_sim/chaos`), e.g.
+    /// `report["genesys"]["counts"]["timeouts"]`.
+    pub async fn chaos_report(&self) -> Value {
+        let url = format!("{}/_sim/chaos", self.sim.base_url().trim_end_matches('/'));
+        let response = self.http.get(&url).send().await;
+        let response = response.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        response.json().await.expect("the chaos profiles as JSON")
     }
 
     /// The proxy between the ingress and the broker (the workers' too with

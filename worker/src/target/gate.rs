@@ -31,6 +31,10 @@ pub const INLINE_PAUSE_MAX: Duration = Duration::from_secs(5);
 /// give up rather than wait. cxrelay pauses the target for it and says so in logs and metrics.
 pub const QUOTA_RETRY_AFTER: Duration = Duration::from_secs(180);
 
+/// A pause another worker recorded comes out a few milliseconds different each time it is read
+/// again; only one that ends later than this worker's own pause by more than this is news.
+const FOLLOW_SLACK: Duration = Duration::from_secs(1);
+
 /// Pause after a 429 that names no `Retry-After`, as Genesys's SDKs wait.
 pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(3);
 
@@ -210,6 +214,28 @@ impl TargetGate {
             Some(pause),
             json!({"httpStatus": call.http_status, "errorCode": call.error_code}),
         );
+        self.refresh();
+        self.wake_at(until);
+    }
+
+    /// Pauses for `left` as another worker was told to (see [`super::log::RecordedPause`]):
+    /// the same stop, logged and shown, but neither counted nor recorded again, so the history
+    /// and `cxrelay_target_pauses_total` say once what the target said once.
+    pub fn follow_pause(self: &Arc<Self>, left: Duration, reason: Option<&str>) {
+        let until = Instant::now() + left;
+        {
+            let mut state = self.lock();
+            if state
+                .paused_until
+                .is_some_and(|current| current + FOLLOW_SLACK >= until)
+            {
+                return;
+            }
+            state.paused_until = Some(until);
+        }
+        tracing::info!(target = %self.target, pause_ms = left.as_millis() as u64, reason,
+            "another worker of this target was asked to wait: paused as well");
+        metrics::gauge!(TARGET_PAUSED, "target" => self.target.as_str()).set(1.0);
         self.refresh();
         self.wake_at(until);
     }

@@ -12,13 +12,14 @@ use cxrelay_core::kinds::Target;
 use serde_json::{Map, Value};
 
 pub use gate::{Admission, TargetGate};
-pub use log::TargetLog;
+pub use log::{RecordedPause, TargetLog};
 
 /// The gates of every target of this worker process.
 #[derive(Clone)]
 pub struct Targets {
     genesys: Arc<TargetGate>,
     cognigy: Arc<TargetGate>,
+    log: TargetLog,
 }
 
 impl Targets {
@@ -38,8 +39,25 @@ impl Targets {
                 breaker.clone(),
                 settings.cognigy.rate,
                 replicas,
-                log,
+                log.clone(),
             ),
+            log,
+        }
+    }
+
+    /// Pauses each target as long as another worker was asked to (a `Retry-After` it
+    /// recorded in `target_events`), so that one worker's 429 holds back the whole deployment.
+    /// Called with each heartbeat; a failed read changes nothing.
+    pub async fn follow_others_pauses(&self) {
+        match self.log.pauses_of_others().await {
+            Ok(pauses) => {
+                for pause in pauses {
+                    if let Some(gate) = self.by_name(&pause.target) {
+                        gate.follow_pause(pause.left, pause.reason.as_deref());
+                    }
+                }
+            }
+            Err(error) => tracing::debug!(%error, "could not read the other workers' pauses"),
         }
     }
 
