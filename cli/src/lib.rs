@@ -5,5 +5,6 @@ pub mod genesys_trigger;
 pub mod migrate;
 pub mod progress;
 pub mod replay;
+pub mod retention;
 pub mod selection_args;
 pub mod table;

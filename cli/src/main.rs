@@ -10,7 +10,7 @@ use uuid::Uuid;
 use cxrelay_cli::dead_letters::DeadLettersArgs;
 use cxrelay_cli::genesys_trigger::{MediaType, TriggerRequest, DEFAULT_NAME};
 use cxrelay_cli::replay::ReplayArgs;
-use cxrelay_cli::{dead_letters, genesys_trigger, migrate, replay};
+use cxrelay_cli::{dead_letters, genesys_trigger, migrate, replay, retention};
 
 /// Operate a cxrelay deployment.
 #[derive(Parser)]
@@ -34,6 +34,9 @@ enum Command {
     /// Replay dead events through the pipeline again (by id, by filter, or from the
     /// dead-letter queue); every replay is recorded in the audit log.
     Replay(ReplayArgs),
+    /// Run one retention pass now (the worker runs one every hour): create the coming days'
+    /// partitions, drop those past retention, delete expired final events; print what it did.
+    Retention,
 }
 
 #[derive(Subcommand)]
@@ -66,6 +69,11 @@ async fn main() -> ExitCode {
             Command::Migrate => migrate::run(&settings).await,
             Command::DeadLetters(args) => dead_letters::run(&settings, &args).await,
             Command::Replay(args) => replay::run(&settings, &args).await,
+            Command::Retention => {
+                let outcome = retention::run(&settings).await?;
+                println!("{}", retention::describe(&settings, &outcome));
+                Ok(())
+            }
             Command::Genesys(GenesysCommand::InstallTrigger(args)) => {
                 let request = TriggerRequest {
                     workflow_id: args.workflow_id,

@@ -12,6 +12,7 @@ pub mod kinds;
 pub mod metrics;
 pub mod redact;
 pub mod replay;
+pub mod retention;
 pub mod startup;
 pub mod telemetry;
 pub mod validation;

@@ -209,6 +209,11 @@ impl Worker {
             self.ctx.topology.clone(),
             stop_rx.clone(),
         ));
+        tokio::spawn(crate::retention::run(
+            self.ctx.db.clone(),
+            self.ctx.settings.retention.clone(),
+            stop_rx.clone(),
+        ));
         // Replicas already running lower their share before this one calls anyone.
         let join_delay = self.replicas.join_delay();
         if !join_delay.is_zero() {

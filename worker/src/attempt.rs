@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::time::Instant;
 
+use chrono::Utc;
 use cxrelay_core::kinds::Target;
 use cxrelay_core::metrics::DOWNSTREAM_CALL_SECONDS;
 use reqwest::Method;
@@ -34,8 +35,8 @@ pub struct Attempt<'a> {
     /// The event carried out.
     pub event_id: Uuid,
     number: i32,
-    /// Every call made so far, with the id of its attempt row.
-    pub calls: Vec<(i64, CallResult)>,
+    /// Every call made so far, with the key of its attempt row.
+    pub calls: Vec<(record::CallRow, CallResult)>,
 }
 
 impl<'a> Attempt<'a> {
@@ -72,20 +73,27 @@ impl<'a> Attempt<'a> {
         let ctx = self.ctx;
         let event_id = self.event_id;
         let number = self.number;
+        // The row's start is chosen once: a run repeated after the database went away then
+        // meets the row a lost commit wrote (the partition key is part of its unique key).
+        let started_at = Utc::now();
+        let waiting = Instant::now();
         // The row is committed before the call; while the database is away the call waits.
         let row = ctx
             .db_health
             .retry("record an attempt", || {
-                record::start_call(&ctx.db, event_id, number, call_seq, target, operation)
+                record::start_call(
+                    &ctx.db, event_id, number, call_seq, target, operation, started_at,
+                )
             })
             .await?;
         // The pause and the rate limiter come after the row's commit, right before the call:
         // the limiter then spaces the calls as they leave, not as their rows commit, whose
         // latency varies enough to bunch calls it had spaced.
-        let waiting = Instant::now();
         if let Some(gate) = &gate {
             gate.before_call().await;
         }
+        // Counted from the row's start, so that its finished_at (started_at plus this and the
+        // latency) is when the call ended, however long the row's commit waited.
         let waited = waiting.elapsed();
         let mut result = make().await;
         result.waited = waited;

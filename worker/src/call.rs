@@ -26,9 +26,9 @@ pub struct CallResult {
     pub body: Option<Value>,
     /// The answer's `Retry-After`, when it sent one (seconds or an HTTP date).
     pub retry_after: Option<Duration>,
-    /// Time from the commit of the call's attempt row to the call going out (a pause and the
-    /// rate limiter waited out), so that the row's `finished_at` is `started_at` plus this and
-    /// the latency.
+    /// Time from the start of the call's attempt row to the call going out (its commit, a pause
+    /// and the rate limiter waited out), so that the row's `finished_at` is `started_at` plus
+    /// this and the latency.
     pub waited: Duration,
 }
 

@@ -21,6 +21,7 @@ pub mod queue_depths;
 pub mod record;
 pub mod replicas;
 pub mod resolution;
+pub mod retention;
 pub mod retry_policy;
 pub mod sequencer;
 pub mod sessions;

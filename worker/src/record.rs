@@ -100,12 +100,25 @@ pub async fn begin_event(
     })
 }
 
-/// Inserts and commits the attempt row of a call about to be made; returns its id.
+/// The key of an attempt row. `attempts` is partitioned by `started_at`, so the row is found
+/// by both: the update of its outcome then reads one partition, not every day's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct CallRow {
+    /// `attempts.id`.
+    pub id: i64,
+    /// `attempts.started_at`, the partition key.
+    pub started_at: DateTime<Utc>,
+}
+
+/// Inserts and commits the attempt row of a call about to be made, started at `started_at`;
+/// returns its key.
 ///
 /// The caller runs this again when the database went away, and the first insert may have been
 /// committed with its answer lost: the row of this call (event, delivery, place in it) is then
 /// taken as it is, rather than failing the delivery on the unique constraint and sending the
-/// event round the broker again with an orphan row behind.
+/// event round the broker again with an orphan row behind. The unique key of a partitioned
+/// table includes the partition key, so the caller chooses `started_at` once and gives the
+/// same one to every run: a second run then meets the first one's row.
 pub async fn start_call(
     db: &PgPool,
     event_id: Uuid,
@@ -113,19 +126,21 @@ pub async fn start_call(
     call_seq: i32,
     target: &str,
     operation: &str,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO attempts (event_id, attempt, call_seq, target, operation)
-         VALUES ($1, $2, $3, $4, $5)
+    started_at: DateTime<Utc>,
+) -> Result<CallRow, sqlx::Error> {
+    sqlx::query_as(
+        "INSERT INTO attempts (event_id, attempt, call_seq, target, operation, started_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT ON CONSTRAINT attempts_event_attempt_call
             DO UPDATE SET started_at = attempts.started_at
-         RETURNING id",
+         RETURNING id, started_at",
     )
     .bind(event_id)
     .bind(attempt)
     .bind(call_seq)
     .bind(target)
     .bind(operation)
+    .bind(started_at)
     .fetch_one(db)
     .await
 }
@@ -143,7 +158,7 @@ pub async fn finish_event(
     db: &PgPool,
     event_id: Uuid,
     delivery: i32,
-    calls: &[(i64, CallResult)],
+    calls: &[(CallRow, CallResult)],
     settlement: &Settlement,
     retries: u32,
 ) -> Result<(), sqlx::Error> {
@@ -198,15 +213,15 @@ pub async fn finish_event(
         tx.rollback().await?;
         return Ok(());
     }
-    for (id, call) in calls {
+    for (row, call) in calls {
         sqlx::query(
             "UPDATE attempts
                 SET finished_at = started_at + make_interval(secs => $2), outcome = $3,
                     http_status = $4, error_code = $5, error_message = $6, correlation_id = $7,
                     latency_ms = $8
-              WHERE id = $1",
+              WHERE id = $1 AND started_at = $9",
         )
-        .bind(id)
+        .bind(row.id)
         .bind((call.waited + call.latency).as_secs_f64())
         .bind(call.outcome.as_str())
         .bind(call.http_status.map(i32::from))
@@ -214,6 +229,7 @@ pub async fn finish_event(
         .bind(&call.error_message)
         .bind(&call.correlation_id)
         .bind(i32::try_from(call.latency.as_millis()).unwrap_or(i32::MAX))
+        .bind(row.started_at)
         .execute(&mut *tx)
         .await?;
     }

@@ -195,6 +195,7 @@ mod tests {
                 format!("{:?}", from_file.replay),
                 format!("{:?}", defaults.replay)
             );
+            assert_eq!(from_file.retention, defaults.retention);
             Ok(())
         });
     }

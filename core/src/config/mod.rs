@@ -12,6 +12,7 @@ mod error;
 mod genesys;
 mod load;
 mod replay;
+mod retention;
 mod stringish;
 
 pub use admin_tokens::AdminTokens;
@@ -23,6 +24,7 @@ pub use error::ConfigError;
 pub use genesys::{GenesysEndpoints, GENESYS_REGIONS};
 pub use load::{env_name, load};
 pub use replay::ReplaySettings;
+pub use retention::RetentionSettings;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -49,6 +51,8 @@ pub struct Settings {
     pub cognigy: CognigySettings,
     /// Optional CRM webhook that receives signed conversation summaries.
     pub crm: CrmSettings,
+    /// How long attempts, audit rows and final events are kept.
+    pub retention: RetentionSettings,
     /// The Genesys/Cognigy simulator used for the demo and the tests.
     pub sim: SimSettings,
     /// Log output.
@@ -427,6 +431,7 @@ impl Settings {
         {
             return Err(ConfigError::missing("genesys.fallback_flow_id"));
         }
+        self.retention.check()?;
         Ok(endpoints)
     }
 
