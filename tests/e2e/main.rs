@@ -17,6 +17,7 @@ mod idempotency;
 mod install_trigger;
 mod intake_rejections;
 mod metrics;
+mod ops_views;
 mod replay;
 mod replay_from_dlq;
 mod replay_rules;
