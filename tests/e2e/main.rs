@@ -21,6 +21,7 @@ mod ops_views;
 mod replay;
 mod replay_from_dlq;
 mod replay_rules;
+mod retention;
 mod schema;
 mod tutorial_endpoints;
 mod virtual_agent;

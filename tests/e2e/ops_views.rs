@@ -2,51 +2,36 @@
 //! and the rows a real delivery writes, as the views show them.
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
-use cxrelay_tests::{database, spawn_app, AppOptions};
+use cxrelay_tests::database::ScratchDatabase;
+use cxrelay_tests::{spawn_app, AppOptions};
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// A migrated database of its own, dropped at the end of the test.
+/// A migrated database of its own, and the instant every seeded time is relative to.
 struct ViewsDb {
     db: PgPool,
-    name: String,
-    /// The instant every seeded time is relative to.
     now: DateTime<Utc>,
+    /// Dropped last: the database goes at the end of the test.
+    _scratch: ScratchDatabase,
 }
 
 impl ViewsDb {
     async fn new() -> Self {
-        let name = format!(
-            "cxrelay_test_{}",
-            &Uuid::new_v4().simple().to_string()[..12]
-        );
-        let db = database::create(&name, true).await;
+        let scratch = ScratchDatabase::new().await;
         // Postgres keeps microseconds: seeded times then come back exactly as they were sent.
         let now = Utc::now()
             .duration_trunc(Duration::microseconds(1))
             .unwrap();
-        Self { db, name, now }
+        Self {
+            db: scratch.db.clone(),
+            now,
+            _scratch: scratch,
+        }
     }
 
     fn ago(&self, secs: i64) -> DateTime<Utc> {
         self.now - Duration::seconds(secs)
-    }
-}
-
-impl Drop for ViewsDb {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        // Drop is sync and the test's runtime is busy dropping: a runtime of its own.
-        let cleanup = std::thread::spawn(move || {
-            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                runtime.block_on(database::drop_database(&name));
-            }
-        });
-        let _ = cleanup.join();
     }
 }
 

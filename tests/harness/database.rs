@@ -49,3 +49,45 @@ pub async fn drop_database(name: &str) {
             .await;
     }
 }
+
+/// A fresh migrated database for tests that need Postgres but no pipeline, dropped when the
+/// test ends (whether it passed or not).
+pub struct ScratchDatabase {
+    /// A pool on it.
+    pub db: PgPool,
+    /// Its name.
+    pub name: String,
+}
+
+impl ScratchDatabase {
+    /// Creates and migrates `cxrelay_test_<random>`.
+    pub async fn new() -> Self {
+        let name = format!(
+            "cxrelay_test_{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        );
+        let db = create(&name, true).await;
+        Self { db, name }
+    }
+
+    /// Its URL, for settings.
+    pub fn url(&self) -> String {
+        url_of(&self.name)
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop is sync and the test's runtime is shutting down: a runtime of its own.
+        let cleanup = std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                runtime.block_on(drop_database(&name));
+            }
+        });
+        let _ = cleanup.join();
+    }
+}

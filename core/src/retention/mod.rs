@@ -25,9 +25,9 @@ pub use partitions::{day_bounds, Created, PartitionedTable, ATTEMPTS, AUDIT_LOG,
 /// default partition if no pass ran for a week.
 pub const DAYS_AHEAD: u64 = 7;
 
-/// The advisory lock of a retention pass, in the two-key form: a key space apart from the
-/// one-key locks by which workers claim events.
-const LOCK_KEYS: (i32, i32) = (0x6378_7274, 1);
+/// The advisory lock of a retention pass (`pg_try_advisory_lock(a, b)`), in the two-key form:
+/// a key space apart from the one-key locks by which workers claim events.
+pub const LOCK_KEYS: (i32, i32) = (0x6378_7274, 1);
 
 /// SQLSTATE `lock_not_available`: a partition change gave up waiting for its lock.
 const LOCK_NOT_AVAILABLE: &str = "55P03";
