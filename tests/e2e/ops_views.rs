@@ -1,7 +1,7 @@
 //! The `ops` views: every outcome seeded at known times, each view's numbers checked exactly;
 //! and the rows a real delivery writes, as the views show them.
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, DurationRound, NaiveDate, Utc};
 use cxrelay_tests::database::ScratchDatabase;
 use cxrelay_tests::{spawn_app, AppOptions};
 use serde_json::json;
@@ -47,8 +47,8 @@ fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(Duration::hours(1)).unwrap()
 }
 
-fn day_of(at: DateTime<Utc>) -> DateTime<Utc> {
-    at.duration_trunc(Duration::days(1)).unwrap()
+fn day_of(at: DateTime<Utc>) -> NaiveDate {
+    at.date_naive()
 }
 
 /// An `events` row as the worker leaves it.
@@ -457,7 +457,7 @@ async fn the_backlog_shows_events_in_flight_and_waiting_for_a_retry_per_kind() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dead_letters_group_dead_events_by_kind_and_reason_with_the_latest_status() {
+async fn dead_letters_group_the_last_weeks_dead_events_by_kind_and_reason_with_the_latest_status() {
     let t = ViewsDb::new().await;
     let (two_days_ago, hour_ago) = (t.ago(2 * DAY), t.ago(HOUR));
     Event::dead("cognigy.fallback", "rejected", Some(403), two_days_ago)
@@ -479,7 +479,10 @@ async fn dead_letters_group_dead_events_by_kind_and_reason_with_the_latest_statu
     )
     .insert(&t.db)
     .await;
-    // Expired and succeeded events are not dead letters.
+    // Expired and succeeded events are not dead letters; one dead 8 days ago is out of the window.
+    Event::dead("cognigy.fallback", "rejected", Some(400), t.ago(8 * DAY))
+        .insert(&t.db)
+        .await;
     Event::new("cognigy.fallback", "expired", hour_ago)
         .insert(&t.db)
         .await;
@@ -499,7 +502,7 @@ async fn dead_letters_group_dead_events_by_kind_and_reason_with_the_latest_statu
         Option<i32>,
     )> = sqlx::query_as(
         "SELECT kind, target, reason, events, last_24h, first_at, last_at, last_http_status
-           FROM ops.dead_letters ORDER BY kind, reason",
+           FROM ops.dead_letters_last_7d ORDER BY kind, reason",
     )
     .fetch_all(&t.db)
     .await
@@ -740,7 +743,7 @@ async fn bot_sessions_count_sessions_of_the_last_day_and_every_active_one() {
 
     #[allow(clippy::type_complexity)]
     let rows: Vec<(String, String, String, i64, String, String, String, i32)> = sqlx::query_as(
-        "SELECT kind, bot, status, sessions, avg_duration_secs::text, p95_duration_secs::text,
+        "SELECT kind, bot, status, sessions, avg_duration_secs::text, max_duration_secs::text,
                 avg_turns::text, max_turns
            FROM ops.bot_sessions_last_24h ORDER BY kind, bot, status",
     )
@@ -748,13 +751,14 @@ async fn bot_sessions_count_sessions_of_the_last_day_and_every_active_one() {
     .await
     .unwrap();
     let (active, rest): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.2 == "active");
-    let row = |kind: &str, bot: &str, status: &str, n, avg: &str, p95: &str, turns: &str, max| {
-        let names = (kind.to_owned(), bot.to_owned(), status.to_owned());
-        let figures = (avg.to_owned(), p95.to_owned(), turns.to_owned());
-        (
-            names.0, names.1, names.2, n, figures.0, figures.1, figures.2, max,
-        )
-    };
+    let row =
+        |kind: &str, bot: &str, status: &str, n, avg: &str, longest: &str, turns: &str, max| {
+            let names = (kind.to_owned(), bot.to_owned(), status.to_owned());
+            let figures = (avg.to_owned(), longest.to_owned(), turns.to_owned());
+            (
+                names.0, names.1, names.2, n, figures.0, figures.1, figures.2, max,
+            )
+        };
     assert_eq!(
         rest,
         [
@@ -881,7 +885,7 @@ async fn conversation_resolution_summarises_ended_conversations_per_day_media_an
 
     #[allow(clippy::type_complexity)]
     let rows: Vec<(
-        DateTime<Utc>,
+        NaiveDate,
         String,
         Option<String>,
         i64,
