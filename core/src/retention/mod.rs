@@ -89,10 +89,14 @@ impl fmt::Display for Report {
             "expired rows deleted from the default partitions: {}",
             self.strays_deleted
         )?;
+        let batches = match self.events.batches {
+            1 => "1 statement".to_owned(),
+            n => format!("{n} statements"),
+        };
         write!(
             f,
-            "final events deleted: {} (in {} batches of at most {EVENT_BATCH})",
-            self.events.events, self.events.batches
+            "final events deleted: {} ({batches} of at most {EVENT_BATCH})",
+            self.events.events
         )
     }
 }
