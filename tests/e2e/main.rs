@@ -9,6 +9,7 @@ mod bot_session;
 mod broker_outage;
 mod concurrency;
 mod conversation_end;
+mod dashboard;
 mod delivery;
 mod delivery_policy;
 mod flow_run;
