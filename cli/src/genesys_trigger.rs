@@ -4,16 +4,14 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{bail, Context};
-use cxrelay_core::config::{ConfigError, GenesysEndpoints, Settings};
+use cxrelay_core::config::Settings;
 use cxrelay_worker::call::CallResult;
-use cxrelay_worker::genesys::{GenesysClient, TokenProvider};
+use cxrelay_worker::genesys::GenesysClient;
+use cxrelay_worker::http_client::genesys_client;
 use cxrelay_worker::outcome::Outcome;
 use reqwest::Method;
-use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -37,8 +35,6 @@ const PAGE_SIZE: u32 = 200;
 /// Listing pages read before giving up: no real org has 10,000 triggers on one topic, and a
 /// paging loop must end.
 const MAX_PAGES: usize = 50;
-/// Time allowed to open a TCP connection to Genesys.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// What the operator does after the trigger exists.
 const NEXT_STEP: &str =
     "next: the workflow must call cxrelay's POST /v1/genesys/conversation-events \
@@ -205,6 +201,7 @@ pub async fn install_trigger(
     settings: &Settings,
     request: &TriggerRequest,
 ) -> anyhow::Result<Installed> {
+    // Unlike the worker, no fallback flow is needed here.
     let genesys = genesys_client(settings)?;
     if let Some(id) = find_trigger_named(&genesys, &request.name).await? {
         return Ok(Installed::AlreadyExists {
@@ -224,39 +221,6 @@ pub async fn install_trigger(
         id: id.to_owned(),
         name: request.name.clone(),
     })
-}
-
-/// A Genesys client from the settings; unlike the worker, no fallback flow is needed here.
-fn genesys_client(settings: &Settings) -> anyhow::Result<GenesysClient> {
-    let genesys = &settings.genesys;
-    let endpoints = GenesysEndpoints::resolve(genesys)?;
-    let client_id = genesys
-        .client_id
-        .clone()
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| ConfigError::missing("genesys.client_id"))?;
-    let client_secret = genesys
-        .client_secret
-        .clone()
-        .filter(|secret| !secret.expose_secret().is_empty())
-        .ok_or_else(|| ConfigError::missing("genesys.client_secret"))?;
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_millis(genesys.request_timeout_ms))
-        .connect_timeout(CONNECT_TIMEOUT)
-        .user_agent(concat!("cxrelay/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .context("cannot build the HTTP client")?;
-    let tokens = TokenProvider::new(
-        http.clone(),
-        &endpoints.login_base,
-        client_id,
-        client_secret,
-    );
-    Ok(GenesysClient::new(
-        http,
-        endpoints.api_base,
-        Arc::new(tokens),
-    ))
 }
 
 /// The id of the trigger named `name` on [`END_TOPIC`], reading every page of the listing.

@@ -24,13 +24,10 @@ use crate::cognigy::{CognigyClient, EndpointStatusCache};
 use crate::consumer::{self, ConsumerConfig};
 use crate::context::WorkerContext;
 use crate::db_health::DbHealth;
-use crate::genesys::{GenesysClient, TokenProvider};
+use crate::http_client::{genesys_client, http_client};
 use crate::queue_depths;
 use crate::replicas::Replicas;
 use crate::target::{TargetLog, Targets};
-
-/// Time allowed to open a TCP connection to Genesys.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A built worker, not yet consuming.
 pub struct Worker {
@@ -50,7 +47,7 @@ impl Worker {
         // Before anything below sets a gauge (rate share, breaker state, pause): a gauge set
         // before the recorder exists is lost, and /metrics would miss it until it changes.
         cxrelay_core::metrics::install();
-        let endpoints = settings.require_worker()?;
+        settings.require_worker()?;
         let db = db::connect(
             settings.require_database_url()?,
             &settings.database,
@@ -75,35 +72,16 @@ impl Worker {
             .expose_secret()
             .parse()
             .context("DATABASE_URL is not a Postgres URL")?;
-        let genesys = &settings.genesys;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_millis(genesys.request_timeout_ms))
-            .connect_timeout(CONNECT_TIMEOUT)
-            .user_agent(concat!("cxrelay/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .context("cannot build the HTTP client")?;
-        let tokens = TokenProvider::new(
-            http.clone(),
-            &endpoints.login_base,
-            genesys.client_id.clone().unwrap_or_default(),
-            genesys
-                .client_secret
-                .clone()
-                .context("genesys.client_secret")?,
-        );
-        let cognigy_http = reqwest::Client::builder()
-            .timeout(Duration::from_millis(settings.cognigy.request_timeout_ms))
-            .connect_timeout(CONNECT_TIMEOUT)
-            .user_agent(concat!("cxrelay/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .context("cannot build the HTTP client")?;
+        let cognigy_http = http_client(Duration::from_millis(settings.cognigy.request_timeout_ms))?;
+        // The CRM webhook is the customer's own service; it gets the Genesys call's patience.
+        let crm_http = http_client(Duration::from_millis(settings.genesys.request_timeout_ms))?;
         let ctx = WorkerContext {
             db_health: DbHealth::new(db.clone()),
             claims: Arc::new(Claims::new(claim_options)),
             targets,
             db,
-            genesys: GenesysClient::new(http.clone(), endpoints.api_base, Arc::new(tokens)),
-            http,
+            genesys: genesys_client(settings)?,
+            http: crm_http,
             cognigy: CognigyClient::new(
                 cognigy_http,
                 settings.cognigy.api_base_url.clone(),

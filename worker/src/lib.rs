@@ -15,6 +15,7 @@ pub mod crm;
 pub mod db_health;
 pub mod genesys;
 pub mod handlers;
+pub mod http_client;
 pub mod outcome;
 pub mod process;
 pub mod queue_depths;
