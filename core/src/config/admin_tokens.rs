@@ -5,7 +5,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 use subtle::ConstantTimeEq;
 
-use super::stringish::Scalar;
+use super::stringish;
 
 /// One admin token and the name it acts under.
 #[derive(Clone)]
@@ -87,17 +87,7 @@ impl AdminTokens {
 impl<'de> Deserialize<'de> for AdminTokens {
     /// Accepts a comma-separated string (the environment) or a list of `name:token` strings.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Joined(Scalar),
-            List(Vec<Scalar>),
-        }
-        let entries: Vec<String> = match Raw::deserialize(deserializer)? {
-            Raw::Joined(joined) => joined.into_string().split(',').map(str::to_owned).collect(),
-            Raw::List(list) => list.into_iter().map(Scalar::into_string).collect(),
-        };
-        Self::parse(entries).map_err(serde::de::Error::custom)
+        Self::parse(stringish::string_list(deserializer)?).map_err(serde::de::Error::custom)
     }
 }
 

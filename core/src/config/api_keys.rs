@@ -4,7 +4,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 use subtle::ConstantTimeEq;
 
-use super::stringish::Scalar;
+use super::stringish;
 
 /// The accepted inbound API keys. Prints redacted; compared in constant time.
 #[derive(Clone, Default)]
@@ -52,16 +52,7 @@ impl ApiKeys {
 impl<'de> Deserialize<'de> for ApiKeys {
     /// Accepts a comma-separated string (the environment) or a list of strings (TOML).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Joined(Scalar),
-            List(Vec<Scalar>),
-        }
-        Ok(match Raw::deserialize(deserializer)? {
-            Raw::Joined(joined) => Self::new(joined.into_string().split(',')),
-            Raw::List(list) => Self::new(list.into_iter().map(Scalar::into_string)),
-        })
+        Ok(Self::new(stringish::string_list(deserializer)?))
     }
 }
 

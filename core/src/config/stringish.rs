@@ -72,3 +72,18 @@ pub(super) fn u64_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::E
             .collect(),
     }
 }
+
+/// A list of strings: a TOML array, or a comma-separated string from the environment (each
+/// entry as written, numbers and all; empty entries are the caller's to drop).
+pub(super) fn string_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Joined(Scalar),
+        List(Vec<Scalar>),
+    }
+    Ok(match Raw::deserialize(d)? {
+        Raw::Joined(joined) => joined.into_string().split(',').map(str::to_owned).collect(),
+        Raw::List(list) => list.into_iter().map(Scalar::into_string).collect(),
+    })
+}
