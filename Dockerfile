@@ -14,6 +14,7 @@ COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked --bins \
+        -p cxrelay-cli -p cxrelay-ingress -p cxrelay-worker -p cxrelay-sim \
     && mkdir -p /out \
     && cp target/release/cxrelay target/release/cxrelay-ingress \
           target/release/cxrelay-worker target/release/cxrelay-sim /out/
