@@ -31,8 +31,9 @@ pub const INLINE_PAUSE_MAX: Duration = Duration::from_secs(5);
 /// give up rather than wait. cxrelay pauses the target for it and says so in logs and metrics.
 pub const QUOTA_RETRY_AFTER: Duration = Duration::from_secs(180);
 
-/// A pause another worker recorded comes out a few milliseconds different each time it is read
-/// again; only one that ends later than this worker's own pause by more than this is news.
+/// Pauses that end within this of the running one are the same pause: another worker's
+/// recorded pause comes out a few milliseconds different each time it is read, and the 429s of
+/// the calls in flight when the first came back each end it a little later.
 const FOLLOW_SLACK: Duration = Duration::from_secs(1);
 
 /// Pause after a 429 that names no `Retry-After`, as Genesys's SDKs wait.
@@ -185,12 +186,20 @@ impl TargetGate {
 
     fn pause(self: &Arc<Self>, now: Instant, pause: Duration, call: &CallResult) {
         let until = now + pause;
-        {
+        let extends_a_pause = {
             let mut state = self.lock();
-            if state.paused_until.is_some_and(|current| current >= until) {
+            let current = state.paused_until.filter(|current| *current > now);
+            if current.is_some_and(|current| current >= until) {
                 return;
             }
             state.paused_until = Some(until);
+            current.is_some_and(|current| current + FOLLOW_SLACK >= until)
+        };
+        if extends_a_pause {
+            // The calls in flight when the first 429 came back answer 429 too, each a little
+            // later: the same pause, not a new one to count and record.
+            self.wake_at(until);
+            return;
         }
         let reason = if pause > QUOTA_RETRY_AFTER {
             "quota"
