@@ -88,9 +88,14 @@ pub async fn event_status(
     event.calls = sqlx::query_as(
         "SELECT attempt, call_seq, operation, started_at, finished_at, outcome, http_status,
                 error_code, correlation_id, latency_ms
-         FROM attempts WHERE event_id = $1 ORDER BY attempt, call_seq",
+         FROM attempts WHERE event_id = $1 AND started_at >= $2 - interval '1 hour'
+         ORDER BY attempt, call_seq",
     )
     .bind(id)
+    // No call of an event starts before the ingress accepted it: the bound lets Postgres skip
+    // the daily partitions of attempts older than the event. The hour's margin covers clocks
+    // of the ingress and the database that disagree.
+    .bind(event.received_at)
     .fetch_all(&state.db)
     .await
     .map_err(|e| ApiError::Internal(e.into()))?;
