@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod broker;
+pub mod cleanup;
 pub mod cli;
 pub mod crm_receiver;
 pub mod database;

@@ -80,7 +80,8 @@ impl Replayer {
         };
         let limiter = limiter(rate);
         let sample_size = self.settings.sample_size as usize;
-        match &request.selection {
+        // The dead-letter queue is read message by message; ids and filters select rows first.
+        let found = match &request.selection {
             Selection::DeadLetterQueue => {
                 dlq::replay_queue(
                     self,
@@ -92,39 +93,34 @@ impl Replayer {
                     progress,
                 )
                 .await?;
+                None
             }
             Selection::EventIds(ids) => {
-                let found = candidates::by_ids(&self.db, ids).await?;
                 let limit = request.limit.map_or(usize::MAX, |l| l as usize);
-                let found = found.into_iter().take(limit).collect();
-                replay_candidates(
-                    &run,
-                    found,
-                    request,
-                    &limiter,
-                    sample_size,
-                    &mut summary,
-                    progress,
-                )
-                .await;
+                let found = candidates::by_ids(&self.db, ids).await?;
+                Some(found.into_iter().take(limit).collect())
             }
             Selection::Filter(filter) => {
                 let found = candidates::by_filter(&self.db, filter, request.limit).await?;
-                let found = found
-                    .into_iter()
-                    .map(|c| (c.event.event_id, Some(c)))
-                    .collect();
-                replay_candidates(
-                    &run,
-                    found,
-                    request,
-                    &limiter,
-                    sample_size,
-                    &mut summary,
-                    progress,
+                Some(
+                    found
+                        .into_iter()
+                        .map(|c| (c.event.event_id, Some(c)))
+                        .collect(),
                 )
-                .await;
             }
+        };
+        if let Some(found) = found {
+            replay_candidates(
+                &run,
+                found,
+                request,
+                &limiter,
+                sample_size,
+                &mut summary,
+                progress,
+            )
+            .await;
         }
         summary.audit_id = Some(audit::run_recorded(&self.db, request, &summary).await?);
         Ok(summary)

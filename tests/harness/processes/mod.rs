@@ -285,20 +285,6 @@ impl Drop for ProcessPipeline {
         if !std::thread::panicking() {
             let _ = std::fs::remove_dir_all(&self.log_dir);
         }
-        let topology = self.topology.clone();
-        let db_name = self.db_name.clone();
-        // Clean-up needs async I/O but Drop is sync: run it on a runtime of its own.
-        let cleanup = std::thread::spawn(move || {
-            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                runtime.block_on(async {
-                    broker::delete_topology(&topology).await;
-                    database::drop_database(&db_name).await;
-                });
-            }
-        });
-        let _ = cleanup.join();
+        crate::cleanup::remove_isolation(&self.topology, &self.db_name);
     }
 }
