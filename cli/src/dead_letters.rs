@@ -7,10 +7,9 @@ use clap::Args;
 use cxrelay_core::config::Settings;
 use cxrelay_core::db;
 use cxrelay_core::dead_letters::{list_dead_letters, DeadLetterFilter, DeadLetterReport};
-use cxrelay_core::kinds::{EventKind, Target};
 use std::collections::BTreeMap;
 
-use crate::selection_args::{parse_kind, parse_target, parse_when, Format};
+use crate::selection_args::{EventFilterArgs, Format};
 use crate::table::{or_dash, Table};
 
 /// Events listed unless `--limit` says otherwise.
@@ -19,24 +18,12 @@ pub const DEFAULT_LIMIT: u32 = 50;
 /// What to list.
 #[derive(Debug, Clone, Args)]
 pub struct DeadLettersArgs {
-    /// Only events of this kind (e.g. cognigy.fallback).
-    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
-    pub kind: Option<EventKind>,
+    /// Kind, target, HTTP status and time window.
+    #[command(flatten)]
+    pub filter: EventFilterArgs,
     /// Only events that ended with this reason class (e.g. unavailable, rejected).
     #[arg(long, value_name = "CLASS", visible_alias = "reason-class")]
     pub reason: Option<String>,
-    /// Only events of this target (genesys, cognigy).
-    #[arg(long, value_name = "TARGET", value_parser = parse_target)]
-    pub target: Option<Target>,
-    /// Only events whose last call answered this HTTP status.
-    #[arg(long, value_name = "STATUS", value_parser = clap::value_parser!(u16).range(100..=599))]
-    pub http_status: Option<u16>,
-    /// Only events that ended at or after this time: RFC 3339, or an age such as 2h or 1d.
-    #[arg(long, value_name = "WHEN", value_parser = parse_when)]
-    pub since: Option<DateTime<Utc>>,
-    /// Only events that ended before this time: RFC 3339, or an age such as 30m.
-    #[arg(long, value_name = "WHEN", value_parser = parse_when)]
-    pub until: Option<DateTime<Utc>>,
     /// Output: aligned tables, or one JSON document.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -48,14 +35,7 @@ pub struct DeadLettersArgs {
 impl DeadLettersArgs {
     /// The filter the options describe.
     pub fn filter(&self) -> DeadLetterFilter {
-        DeadLetterFilter {
-            kind: self.kind,
-            reason: self.reason.clone(),
-            target: self.target,
-            http_status: self.http_status,
-            since: self.since,
-            until: self.until,
-        }
+        self.filter.filter(self.reason.clone())
     }
 }
 

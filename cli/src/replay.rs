@@ -5,20 +5,18 @@
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use clap::{ArgGroup, Args};
 use cxrelay_core::amqp::{Publisher, Topology};
 use cxrelay_core::config::Settings;
 use cxrelay_core::db;
-use cxrelay_core::dead_letters::DeadLetterFilter;
-use cxrelay_core::kinds::{EventKind, Target};
 use cxrelay_core::replay::{
     Actor, ReplayProgress, ReplayRequest, ReplaySummary, Replayer, Selection,
 };
 use uuid::Uuid;
 
 use crate::progress::TerminalProgress;
-use crate::selection_args::{parse_kind, parse_target, parse_when, Format};
+use crate::selection_args::{EventFilterArgs, Format};
 use crate::table::{or_dash, Table};
 
 /// The options of `cxrelay replay`.
@@ -33,24 +31,12 @@ pub struct ReplayArgs {
     /// Replay these events (repeat the option, or list several ids after it).
     #[arg(long = "id", value_name = "UUID", num_args = 1.., conflicts_with_all = ["kind", "reason_class", "target", "http_status", "since", "until", "from_dlq"])]
     pub id: Vec<Uuid>,
-    /// Filter: dead letters of this kind.
-    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
-    pub kind: Option<EventKind>,
-    /// Filter: dead letters that ended with this reason class (e.g. unavailable).
+    /// Kind, target, HTTP status and time window.
+    #[command(flatten)]
+    pub filter: EventFilterArgs,
+    /// Only dead letters that ended with this reason class (e.g. unavailable).
     #[arg(long, value_name = "CLASS")]
     pub reason_class: Option<String>,
-    /// Filter: dead letters of this target (genesys, cognigy).
-    #[arg(long, value_name = "TARGET", value_parser = parse_target)]
-    pub target: Option<Target>,
-    /// Filter: dead letters whose last call answered this HTTP status.
-    #[arg(long, value_name = "STATUS", value_parser = clap::value_parser!(u16).range(100..=599))]
-    pub http_status: Option<u16>,
-    /// Filter: dead letters that ended at or after this time (RFC 3339, or an age: 2h, 1d).
-    #[arg(long, value_name = "WHEN", value_parser = parse_when)]
-    pub since: Option<DateTime<Utc>>,
-    /// Filter: dead letters that ended before this time (RFC 3339, or an age).
-    #[arg(long, value_name = "WHEN", value_parser = parse_when)]
-    pub until: Option<DateTime<Utc>>,
     /// Take the messages of RabbitMQ's dead-letter queue (<prefix>.dead) instead.
     #[arg(long, conflicts_with_all = ["kind", "reason_class", "target", "http_status", "since", "until"])]
     pub from_dlq: bool,
@@ -86,14 +72,7 @@ impl ReplayArgs {
         } else if self.from_dlq {
             Selection::DeadLetterQueue
         } else {
-            Selection::Filter(DeadLetterFilter {
-                kind: self.kind,
-                reason: self.reason_class.clone(),
-                target: self.target,
-                http_status: self.http_status,
-                since: self.since,
-                until: self.until,
-            })
+            Selection::Filter(self.filter.filter(self.reason_class.clone()))
         };
         ReplayRequest {
             selection,

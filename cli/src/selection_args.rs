@@ -2,8 +2,8 @@
 //! time bounds and output formats, parsed so that a typo is a usage error naming the option.
 
 use chrono::{DateTime, Utc};
-use clap::ValueEnum;
-use cxrelay_core::dead_letters::parse_time_bound;
+use clap::{Args, ValueEnum};
+use cxrelay_core::dead_letters::{parse_time_bound, DeadLetterFilter};
 use cxrelay_core::kinds::{EventKind, Target};
 
 /// An event kind by its wire name (`cognigy.fallback`).
@@ -55,5 +55,40 @@ mod tests {
             .contains("cognigy.fallback"));
         assert_eq!(parse_target("Genesys"), Ok(Target::Genesys));
         assert!(parse_target("crm").is_err());
+    }
+}
+
+/// The filter options of both commands but the reason class, which each names its own way
+/// (`replay` keeps `--reason` for why the operator replays).
+#[derive(Debug, Clone, Args)]
+pub struct EventFilterArgs {
+    /// Only dead letters of this kind (e.g. cognigy.fallback).
+    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+    pub kind: Option<EventKind>,
+    /// Only dead letters of this target (genesys, cognigy).
+    #[arg(long, value_name = "TARGET", value_parser = parse_target)]
+    pub target: Option<Target>,
+    /// Only dead letters whose last call answered this HTTP status.
+    #[arg(long, value_name = "STATUS", value_parser = clap::value_parser!(u16).range(100..=599))]
+    pub http_status: Option<u16>,
+    /// Only dead letters that ended at or after this time: RFC 3339, or an age such as 2h or 1d.
+    #[arg(long, value_name = "WHEN", value_parser = parse_when)]
+    pub since: Option<DateTime<Utc>>,
+    /// Only dead letters that ended before this time: RFC 3339, or an age such as 30m.
+    #[arg(long, value_name = "WHEN", value_parser = parse_when)]
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl EventFilterArgs {
+    /// The filter these options describe, with the reason class `reason`.
+    pub fn filter(&self, reason: Option<String>) -> DeadLetterFilter {
+        DeadLetterFilter {
+            kind: self.kind,
+            reason,
+            target: self.target,
+            http_status: self.http_status,
+            since: self.since,
+            until: self.until,
+        }
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use cxrelay_tests::{wait, BrokerProxies, PipelineOptions, ProcessPipeline};
+use cxrelay_tests::{BrokerProxies, PipelineOptions, ProcessPipeline};
 
 /// Events sent.
 const EVENTS: usize = 1_000;
@@ -32,15 +32,7 @@ async fn a_broker_cut_during_intake_and_processing_loses_nothing_and_carries_not
         accepted
     };
     let cut = async {
-        let succeeded_at_cut = wait::until(
-            &format!("{CUT_AFTER} events to succeed"),
-            CUT_PATIENCE,
-            || async {
-                let succeeded = pipeline.events_in("succeeded").await;
-                (succeeded >= CUT_AFTER).then_some(succeeded)
-            },
-        )
-        .await;
+        let succeeded_at_cut = pipeline.until_succeeded(CUT_AFTER, CUT_PATIENCE).await;
         let still_sending = !sending_done.load(Ordering::SeqCst);
         let proxy = pipeline.worker_broker_proxy();
         proxy.cut();

@@ -63,15 +63,7 @@ async fn a_database_cut_during_processing_holds_the_events_and_makes_no_call_wit
     .await;
 
     let cut = async {
-        let at_cut = wait::until(
-            &format!("{CUT_AFTER} events to succeed"),
-            CUT_PATIENCE,
-            || async {
-                let succeeded = pipeline.events_in("succeeded").await;
-                (succeeded >= CUT_AFTER).then_some(succeeded)
-            },
-        )
-        .await;
+        let at_cut = pipeline.until_succeeded(CUT_AFTER, CUT_PATIENCE).await;
         let launches_at_cut = pipeline.sim_calls_to("POST", EXECUTIONS_PATH).len();
         pipeline.database_proxy().cut();
         let cut_at = Instant::now();

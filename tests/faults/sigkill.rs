@@ -5,7 +5,7 @@
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
 
-use cxrelay_tests::{wait, PipelineOptions, ProcessPipeline};
+use cxrelay_tests::{PipelineOptions, ProcessPipeline};
 
 /// Events in the batch.
 const EVENTS: usize = 5_000;
@@ -28,15 +28,7 @@ async fn a_worker_killed_mid_batch_and_replaced_leaves_every_event_carried_out_o
     .await;
 
     let kill_and_replace = async {
-        let at_kill = wait::until(
-            &format!("{KILL_AFTER} events to succeed"),
-            KILL_PATIENCE,
-            || async {
-                let succeeded = pipeline.events_in("succeeded").await;
-                (succeeded >= KILL_AFTER).then_some(succeeded)
-            },
-        )
-        .await;
+        let at_kill = pipeline.until_succeeded(KILL_AFTER, KILL_PATIENCE).await;
         let status = pipeline.kill_worker(0).await;
         assert_eq!(
             status.signal(),

@@ -141,6 +141,20 @@ impl ProcessPipeline {
         usize::try_from(n).unwrap_or(usize::MAX)
     }
 
+    /// Waits (at most `patience`) until at least `at_least` events have succeeded; returns how
+    /// many had: the moment a fault test strikes, with the pipeline busy.
+    pub async fn until_succeeded(&self, at_least: usize, patience: std::time::Duration) -> usize {
+        crate::wait::until(
+            &format!("{at_least} events to succeed"),
+            patience,
+            || async {
+                let succeeded = self.events_in("succeeded").await;
+                (succeeded >= at_least).then_some(succeeded)
+            },
+        )
+        .await
+    }
+
     /// Holds every flow launch the simulator saw against the attempt rows of the event of the
     /// same Cognigy session.
     pub async fn call_coverage(&self) -> CallCoverage {
