@@ -3,8 +3,7 @@ use serde_json::{json, Value};
 
 async fn scrape(app: &cxrelay_tests::TestApp, base: &str) -> String {
     let response = app
-        .http
-        .get(format!("{base}/metrics"))
+        .admin_get(&format!("{base}/metrics"))
         .send()
         .await
         .unwrap();
