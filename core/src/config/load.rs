@@ -244,6 +244,25 @@ mod tests {
                 format!("{:?}", defaults.replay)
             );
             assert_eq!(from_file.retention, defaults.retention);
+            assert_eq!(
+                from_file.ingress.route_sources,
+                defaults.ingress.route_sources
+            );
+            assert_eq!(
+                from_file.ingress.metrics_open,
+                defaults.ingress.metrics_open
+            );
+            for source in crate::config::Source::ALL {
+                let (file, default) = (
+                    from_file.ingress.sources.get(source),
+                    defaults.ingress.sources.get(source),
+                );
+                assert_eq!(file.signature_header, default.signature_header);
+                assert_eq!(
+                    file.timestamp_tolerance_secs,
+                    default.timestamp_tolerance_secs
+                );
+            }
             Ok(())
         });
     }
