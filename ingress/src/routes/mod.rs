@@ -1,8 +1,9 @@
-//! The two routers: public webhooks (`/v1`) and admin (health, readiness).
+//! The two routers: public webhooks (`/v1`) and admin (health, readiness, metrics, OpenAPI,
+//! replay). Every route is in the OpenAPI document (`crate::openapi`); a test fails otherwise.
 
-mod admin;
-mod admin_replay;
-mod events;
+pub(crate) mod admin;
+pub(crate) mod admin_replay;
+pub(crate) mod events;
 mod intake_routes;
 
 pub use intake_routes::{Intake, INTAKE_ROUTES};
@@ -22,6 +23,7 @@ use intake_routes::accept_event;
 use crate::admin_auth::require_admin_token;
 use crate::auth::require_api_key;
 use crate::intake_metrics::count_intake;
+use crate::openapi::openapi_json;
 use crate::state::AppState;
 
 /// Header that carries the request id in and out, and into the event envelope.
@@ -65,7 +67,7 @@ pub fn public_router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
-/// The admin listener: health, readiness and metrics, and the admin API (`/admin/v1`, bearer
+/// The admin listener: health, readiness, metrics and the OpenAPI document, and the admin API (`/admin/v1`, bearer
 /// tokens); bind it to a private address.
 pub fn admin_router(state: AppState) -> Router {
     let admin_api = Router::new()
@@ -80,5 +82,6 @@ pub fn admin_router(state: AppState) -> Router {
         .route("/healthz", get(admin::healthz))
         .route("/readyz", get(admin::readyz))
         .route("/metrics", get(admin::metrics))
+        .route("/openapi.json", get(openapi_json))
         .with_state(state)
 }
