@@ -18,6 +18,7 @@ mod idempotency;
 mod install_trigger;
 mod intake_rejections;
 mod metrics;
+mod openapi;
 mod ops_views;
 mod replay;
 mod replay_from_dlq;

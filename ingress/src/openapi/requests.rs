@@ -481,9 +481,9 @@ pub struct ReplayFields {
 }
 
 /// Which dead letters a replay takes: at least one criterion; they combine with AND.
+// Not `#[schema(min_properties = 1)]`: utoipa-gen 5.5 writes it as `maxProperties`.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schema(min_properties = 1)]
 pub struct ReplayFilter {
     /// The event kind.
     pub kind: Option<EventKind>,
