@@ -29,7 +29,7 @@ const REPEAT_LOOKUP_TIMEOUT: Duration = Duration::from_millis(250);
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 256;
 
 /// The 202 body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Accepted {
     /// Id to ask `GET /v1/events/{id}` about.

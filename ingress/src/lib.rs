@@ -7,6 +7,7 @@ pub mod auth;
 pub mod drain;
 pub mod intake;
 pub mod intake_metrics;
+pub mod openapi;
 pub mod problem;
 pub mod routes;
 pub mod state;

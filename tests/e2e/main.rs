@@ -19,6 +19,7 @@ mod inbound_auth;
 mod install_trigger;
 mod intake_rejections;
 mod metrics;
+mod openapi;
 mod ops_views;
 mod replay;
 mod replay_from_dlq;

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 /// What an event asks cxrelay to do; also its AMQP routing key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EventKind {
     /// A Cognigy no-match hands the user to a Genesys workflow.
     #[serde(rename = "cognigy.fallback")]
@@ -41,6 +42,7 @@ pub enum EventKind {
 
 /// The external system whose API an event's worker calls; one work queue each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Target {
     /// Genesys Cloud.

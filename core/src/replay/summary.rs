@@ -14,6 +14,7 @@ pub const MAX_LISTED_SKIPS: usize = 100;
 
 /// The outcome of one replay run.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ReplaySummary {
     /// Id of the run: in the run's audit row and in each replayed event's.
@@ -51,6 +52,7 @@ pub struct ReplaySummary {
 
 /// An event that was not replayed.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SkippedEvent {
     /// The event.
@@ -63,6 +65,7 @@ pub struct SkippedEvent {
 
 /// An event a replay takes, as the sample shows it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SampleEvent {
     /// The event.

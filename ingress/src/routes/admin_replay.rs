@@ -22,6 +22,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::admin_auth::AdminIdentity;
+use crate::openapi::{
+    AdminDisabled, AdminUnauthorized, BadRequest, PayloadTooLarge, Problem, Unavailable,
+};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -48,6 +51,51 @@ const FILTER_FIELDS: &[&str] = &[
 ];
 
 /// Runs the replay the body asks for, as the token's holder.
+#[utoipa::path(
+    post,
+    path = "/admin/v1/replay",
+    operation_id = "replay",
+    tag = "replay",
+    summary = "Replay events: by id, by a filter over dead letters, or the dead-letter queue",
+    description = "The same replay as `cxrelay replay`, as the admin token's holder (its name is \
+        the audit log's actor). The run goes on to the end even if the client hangs up; for \
+        thousands of events use `limit` or the CLI.",
+    request_body(
+        content = crate::openapi::ReplayRequest,
+        content_type = "application/json",
+        examples(("readme" = (
+            summary = "A dry run over the fallbacks that died unavailable in the last 2 hours (README)",
+            value = json!({"reason": "Genesys outage INC-42 is over",
+                "filter": {"kind": "cognigy.fallback", "reason": "unavailable", "since": "2h"},
+                "dryRun": true})
+        )))
+    ),
+    responses(
+        (status = 200, description = "The run's summary (what `cxrelay replay --format json` \
+            prints).", body = ReplaySummary,
+            example = json!({"replayId": "01a2129a-4c1d-7e2f-8a3b-4c5d6e7f8a9b", "dryRun": true,
+                "source": "events", "selected": 2, "replayed": 2, "freshDeliveries": 0,
+                "skipped": {}, "skippedEvents": [], "undecodable": {}, "secretsRemoved": 0,
+                "sample": [{"eventId": "01a21291-f34f-7615-86db-9159b2f5ae7a",
+                    "kind": "cognigy.fallback", "status": "dead", "reason": "unavailable",
+                    "lastHttpStatus": 503, "finishedAt": "2026-11-25T11:02:41.118Z",
+                    "generation": 0}],
+                "ratePerSec": 5, "stopped": null, "notAttempted": 0, "auditId": 42})),
+        (status = 400, response = BadRequest),
+        (status = 401, response = AdminUnauthorized),
+        (status = 403, response = AdminDisabled),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, description = "A field breaks a rule: `field` names it (`reason`, \
+            `eventIds[2]`, `filter.kind`, `ratePerSec`, ...).",
+            body = Problem, content_type = "application/problem+json",
+            example = json!({"type": "urn:cxrelay:problem:validation",
+                "title": "Unprocessable Entity", "status": 422, "field": "filter.kind",
+                "rule": "enum", "detail": "'fallback' is not a kind; one of cognigy.fallback, \
+                cognigy.bot_failure, genesys.bot_session, cognigy.flow_run, \
+                genesys.virtual_agent, genesys.conversation_end"})),
+        (status = 503, response = Unavailable),
+    )
+)]
 pub async fn replay(
     State(state): State<AppState>,
     Extension(AdminIdentity(name)): Extension<AdminIdentity>,

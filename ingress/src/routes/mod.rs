@@ -1,8 +1,9 @@
-//! The two routers: public webhooks (`/v1`) and admin (health, readiness).
+//! The two routers: public webhooks (`/v1`) and admin (health, readiness, metrics, OpenAPI,
+//! replay). Every route is in the OpenAPI document (`crate::openapi`); a test fails otherwise.
 
-mod admin;
-mod admin_replay;
-mod events;
+pub(crate) mod admin;
+pub(crate) mod admin_replay;
+pub(crate) mod events;
 mod intake_routes;
 
 pub use intake_routes::{Intake, INTAKE_ROUTES};
@@ -22,6 +23,7 @@ use intake_routes::accept_event;
 use crate::admin_auth::require_admin_token;
 use crate::auth::require_caller;
 use crate::intake_metrics::count_intake;
+use crate::openapi::openapi_json;
 use crate::state::AppState;
 
 /// Header that carries the request id in and out, and into the event envelope.
@@ -65,12 +67,14 @@ pub fn public_router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
-/// The admin listener: every route but `/healthz` (and `/metrics` when `ingress.metrics_open`)
-/// needs an admin bearer token; bind it to a private address.
+/// The admin listener: health, readiness, metrics, the OpenAPI document and the admin API. Every
+/// route but `/healthz` (and `/metrics` when `ingress.metrics_open`) needs an admin bearer token;
+/// bind it to a private address.
 pub fn admin_router(state: AppState) -> Router {
     let mut protected = Router::new()
         .route("/admin/v1/replay", post(admin_replay::replay))
-        .route("/readyz", get(admin::readyz));
+        .route("/readyz", get(admin::readyz))
+        .route("/openapi.json", get(openapi_json));
     let mut open = Router::new().route("/healthz", get(admin::healthz));
     if state.metrics_open {
         open = open.route("/metrics", get(admin::metrics));
