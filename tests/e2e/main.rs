@@ -19,6 +19,7 @@ mod install_trigger;
 mod intake_rejections;
 mod metrics;
 mod ops_views;
+mod outbound_https;
 mod replay;
 mod replay_from_dlq;
 mod replay_rules;
