@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::Engine;
-use cxrelay_core::config::CognigyEndpoint;
+use cxrelay_core::config::{CognigyEndpoint, Settings};
 use cxrelay_core::redact::REDACTED;
-use cxrelay_tests::app::{ENDPOINT, ENDPOINT_ID, PATIENCE, SNAPSHOT_ID};
+use cxrelay_tests::app::{Customize, ENDPOINT, ENDPOINT_ID, PATIENCE, SNAPSHOT_ID};
 use cxrelay_tests::cli::{cxrelay_with_env, CliRun};
 use cxrelay_tests::crm_receiver::CrmReceiver;
 use cxrelay_tests::{wait, PipelineOptions, ProcessPipeline};
@@ -32,28 +32,18 @@ const TRACE: &str = "trace";
 /// up. For instance, the per-source keys and HMAC secrets of the inbound auth:
 /// `("Cognigy source key", "CXRELAY_INGRESS__SOURCES__COGNIGY__KEYS", "cognigy-1:{}"),`
 /// `("Genesys HMAC secret", "CXRELAY_INGRESS__SOURCES__GENESYS__HMAC_SECRETS", "genesys-1:{}"),`
+// A table, one secret a line.
+#[rustfmt::skip]
 const SECRET_SETTINGS: &[(&str, &str, &str)] = &[
     (CLIENT_SECRET, "CXRELAY_GENESYS__CLIENT_SECRET", "{}"),
     (COGNIGY_KEY, "CXRELAY_COGNIGY__API_KEY", "{}"),
-    (
-        SUPPORT_TOKEN,
-        "CXRELAY_COGNIGY__ENDPOINTS__SUPPORT__URL_TOKEN",
-        "{}",
-    ),
-    (
-        SALES_TOKEN,
-        "CXRELAY_COGNIGY__ENDPOINTS__SALES__URL_TOKEN",
-        "{}",
-    ),
+    (SUPPORT_TOKEN, "CXRELAY_COGNIGY__ENDPOINTS__SUPPORT__URL_TOKEN", "{}"),
+    (SALES_TOKEN, "CXRELAY_COGNIGY__ENDPOINTS__SALES__URL_TOKEN", "{}"),
     (CRM_SECRET, "CXRELAY_CRM__WEBHOOK_SECRET", "{}"),
     (API_KEY, "CXRELAY_INGRESS__API_KEYS", "{}"),
     (OLD_API_KEY, "CXRELAY_INGRESS__API_KEYS", "{}"),
     (ADMIN_TOKEN, "CXRELAY_INGRESS__ADMIN_TOKENS", "ops-bot:{}"),
-    (
-        OTHER_ADMIN_TOKEN,
-        "CXRELAY_INGRESS__ADMIN_TOKENS",
-        "alice:{}",
-    ),
+    (OTHER_ADMIN_TOKEN, "CXRELAY_INGRESS__ADMIN_TOKENS", "alice:{}"),
 ];
 
 /// The Genesys OAuth client secret.
@@ -74,6 +64,9 @@ const OLD_API_KEY: &str = "inbound API key being rotated out";
 const ADMIN_TOKEN: &str = "admin token of ops-bot";
 /// Another admin token (`alice`).
 const OTHER_ADMIN_TOKEN: &str = "admin token of alice";
+
+/// The route of fallback events.
+const FALLBACK: &str = "/v1/cognigy/fallback";
 
 /// The second Endpoint's name and id.
 const SALES: &str = "sales";
@@ -264,42 +257,12 @@ impl Caller<'_> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_a_log_a_table_or_an_answer_at_trace_level() {
     let secrets = Secrets::generate();
-    let crm = Arc::new(CrmReceiver::start().await);
+    let crm = CrmReceiver::start().await;
     let mut env = secrets.env();
     env.push(("RUST_LOG".to_owned(), TRACE.to_owned()));
-    let customize = {
-        let crm_url = crm.url.clone();
-        let (client_secret, cognigy_key) =
-            (secrets.value(CLIENT_SECRET), secrets.value(COGNIGY_KEY));
-        let (support_token, sales_token) =
-            (secrets.value(SUPPORT_TOKEN), secrets.value(SALES_TOKEN));
-        let crm_secret = secrets.value(CRM_SECRET);
-        // The settings the simulator must accept (and the processes' environment repeats).
-        Arc::new(move |settings: &mut cxrelay_core::config::Settings| {
-            settings.genesys.client_secret = Some(SecretString::from(client_secret.clone()));
-            settings.cognigy.api_key = Some(SecretString::from(cognigy_key.clone()));
-            let support = settings
-                .cognigy
-                .endpoints
-                .get_mut(ENDPOINT)
-                .expect("the harness's Endpoint");
-            support.url_token = SecretString::from(support_token.clone());
-            let base_url = support.base_url.clone();
-            settings.cognigy.endpoints.insert(
-                SALES.to_owned(),
-                CognigyEndpoint {
-                    id: SALES_ID.to_owned(),
-                    url_token: SecretString::from(sales_token.clone()),
-                    base_url,
-                },
-            );
-            settings.crm.webhook_url = Some(crm_url.parse().expect("the receiver's URL"));
-            settings.crm.webhook_secret = Some(SecretString::from(crm_secret.clone()));
-        })
-    };
     let pipeline = ProcessPipeline::start(PipelineOptions {
         env: env.clone(),
-        customize: Some(customize),
+        customize: Some(settings_accepting(&secrets, &crm.url)),
         ..PipelineOptions::default()
     })
     .await;
@@ -309,222 +272,16 @@ async fn no_secret_reaches_a_log_a_table_or_an_answer_at_trace_level() {
         admin_url: pipeline.ingress().admin_url().to_owned(),
         received: Received::default(),
     };
-    let mut accepted = Vec::new();
 
-    // --- The simulated org: a snapshot served by both Endpoints, a live and an ended call. ---
-    pipeline
-        .sim_post(
-            "/_sim/cognigy/snapshots",
-            &json!({"_id": SNAPSHOT_ID, "name": "release 1"}),
-        )
-        .await;
-    for (name, id, token) in [
-        (ENDPOINT, ENDPOINT_ID, SUPPORT_TOKEN),
-        (SALES, SALES_ID, SALES_TOKEN),
-    ] {
-        pipeline
-            .sim_post(
-                "/_sim/cognigy/endpoints",
-                &json!({"_id": id, "name": name, "URLToken": secrets.value(token),
-                        "active": true, "entrypoint": SNAPSHOT_ID}),
-            )
-            .await;
-    }
-    let live = pipeline
-        .sim_post(
-            "/_sim/genesys/conversations",
-            &json!({"participants": [{"purpose": "customer", "state": "connected"},
-                                     {"purpose": "ivr", "state": "connected"}]}),
-        )
-        .await;
-    let ended = pipeline
-        .sim_post(
-            "/_sim/genesys/conversations",
-            &json!({"mediaType": "message", "participants": [
-                {"purpose": "customer", "state": "connected"},
-                {"purpose": "acd", "state": "connected", "queueId": "0d3b2a1c-9999-4a4a-9b9b-000000000009"}]}),
-        )
-        .await;
-    let ended = ended["id"].as_str().expect("conversation id").to_owned();
-    pipeline
-        .sim_post(
-            &format!("/_sim/genesys/conversations/{ended}/end"),
-            &json!({}),
-        )
-        .await;
-
-    // --- The six kinds end to end. ---
-    // A fallback carrying its session's URLToken, so the user is notified through Cognigy.
-    let fallback = json!({"sessionId": "secret-s1", "userId": "u1", "text": "a person please",
-                          "URLToken": secrets.value(SUPPORT_TOKEN)});
-    let id = caller
-        .run("/v1/cognigy/fallback", &fallback, "succeeded")
-        .await;
-    accepted.push(id);
-    let bot_failure =
-        json!({"conversationId": live["id"], "participantId": live["participants"][1]["id"]});
-    accepted.push(
-        caller
-            .run("/v1/cognigy/bot-failure", &bot_failure, "succeeded")
-            .await,
-    );
-    let bot_session =
-        json!({"userId": "caller", "text": "hi", "conversationId": ended, "endpoint": SALES});
-    accepted.push(
-        caller
-            .run("/v1/genesys/bot-sessions", &bot_session, "succeeded")
-            .await,
-    );
-    let flow_run = json!({"endpoint": ENDPOINT, "expectedSnapshot": SNAPSHOT_ID,
-                          "userId": "u2", "sessionId": "secret-s2", "text": "hello"});
-    accepted.push(
-        caller
-            .run("/v1/cognigy/flow-runs", &flow_run, "succeeded")
-            .await,
-    );
-    let virtual_agent = json!({"botId": "bot-s", "toAddress": "+15550999", "toAddressMessengerType": "open",
-                               "fromAddress": "brand", "text": "How can I help?", "intentScore": 0.9, "sentiment": 0.4});
-    accepted.push(
-        caller
-            .run(
-                "/v1/genesys/virtual-agent-sessions",
-                &virtual_agent,
-                "succeeded",
-            )
-            .await,
-    );
-    let conversation_end = json!({"eventTime": chrono::Utc::now().timestamp_millis().to_string(),
-                                  "conversationId": ended, "disconnectType": "client", "mediaType": "MESSAGE"});
-    accepted.push(
-        caller
-            .run(
-                "/v1/genesys/conversation-events",
-                &conversation_end,
-                "succeeded",
-            )
-            .await,
-    );
+    let (live, ended) = seed_the_org(&pipeline, &secrets).await;
+    let mut accepted = every_kind(&caller, &secrets, &live, &ended).await;
     assert_eq!(crm.received().len(), 1, "the CRM got the signed summary");
+    accepted.extend(rotation_and_token_expiry(&caller, &secrets).await);
+    refused_requests(&caller).await;
+    let (dead, runs) = dead_listed_and_replayed(&caller, &secrets, &env).await;
+    accepted.push(dead);
 
-    // --- The rotated-out key still works while configured. ---
-    let rotated = json!({"sessionId": "secret-s3", "userId": "u3", "text": "agent"});
-    let id = caller
-        .accept_with(
-            "/v1/cognigy/fallback",
-            &secrets.value(OLD_API_KEY),
-            &rotated,
-        )
-        .await;
-    assert_eq!(caller.finished(&id).await["status"], "succeeded");
-    accepted.push(id);
-
-    // --- A token Genesys no longer accepts: 401, a new token, the call again. ---
-    pipeline.sim_post("/_sim/tokens/expire", &json!({})).await;
-    let after_expiry = json!({"sessionId": "secret-s4", "userId": "u4", "text": "agent"});
-    accepted.push(
-        caller
-            .run("/v1/cognigy/fallback", &after_expiry, "succeeded")
-            .await,
-    );
-    let refused_token = pipeline
-        .sim_calls_to("POST", "/api/v2/flows/executions")
-        .into_iter()
-        .filter(|call| call.status == Some(401))
-        .count();
-    assert_eq!(refused_token, 1, "Genesys refused the expired token once");
-    let issued = pipeline.sim.state().tokens().issued_tokens();
-    assert!(
-        issued.len() >= 2,
-        "a second token after the expiry: {}",
-        issued.len()
-    );
-
-    // --- Refused requests: a wrong key, a body that breaks a rule, a body that is no JSON. ---
-    let (status, _) = caller
-        .post_raw("/v1/cognigy/fallback", WRONG_KEY, fallback.to_string())
-        .await;
-    assert_eq!(status, 401);
-    let breaks_a_rule = json!({"sessionId": "s", "userId": "u", "text": BODY_MARKER,
-                               "intent": "billing", "intentScore": 0.99});
-    let (status, answer) = caller
-        .post_raw(
-            "/v1/cognigy/fallback",
-            &caller.key,
-            breaks_a_rule.to_string(),
-        )
-        .await;
-    assert!((400..500).contains(&status), "{status} {answer}");
-    let (status, answer) = caller
-        .post_raw(
-            "/v1/cognigy/fallback",
-            &caller.key,
-            format!("{{\"sessionId\": \"{MALFORMED_MARKER}"),
-        )
-        .await;
-    assert!((400..500).contains(&status), "{status} {answer}");
-
-    // --- A dead event, listed by `cxrelay dead-letters`, then replayed by the admin API. ---
-    pipeline.inject_fault(
-        serde_json::from_value(json!({"method": "POST", "path": "/api/v2/flows/executions",
-                                      "status": 400, "times": 1}))
-        .expect("a fault"),
-    );
-    let doomed = json!({"sessionId": "secret-s5", "userId": "u5", "text": "agent",
-                        "URLToken": secrets.value(SUPPORT_TOKEN)});
-    let dead = caller.run("/v1/cognigy/fallback", &doomed, "dead").await;
-    accepted.push(dead.clone());
-    let mut cli_env: Vec<(&str, &str)> =
-        env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    cli_env.push(("RUST_LOG", TRACE));
-    let mut runs: Vec<(String, CliRun)> = Vec::new();
-    for args in [
-        &["dead-letters"][..],
-        &["dead-letters", "--format", "json"][..],
-    ] {
-        let run = cxrelay_with_env(pipeline.worker_settings(), &cli_env, args).await;
-        assert!(run.status.success(), "cxrelay {args:?}: {run:#?}");
-        runs.push((format!("cxrelay {}", args.join(" ")), run));
-    }
-    let listed = &runs[1].1.stdout;
-    assert!(listed.contains(&dead), "the dead event is listed: {listed}");
-    assert!(
-        listed.contains(REDACTED),
-        "with its URLToken redacted: {listed}"
-    );
-    let (status, _) = caller
-        .replay(
-            "not-an-admin-token",
-            &json!({"reason": "r", "eventIds": [dead]}),
-        )
-        .await;
-    assert_eq!(status, 401);
-    let (status, answer) = caller
-        .replay(
-            &secrets.value(ADMIN_TOKEN),
-            &json!({"reason": "flow fixed", "eventIds": [dead]}),
-        )
-        .await;
-    assert_eq!((status, &answer["replayed"]), (200, &json!(1)), "{answer}");
-    assert_eq!(caller.finished(&dead).await["status"], "succeeded");
-
-    // --- Where secrets must not be. ---
-    let mut places: Vec<(String, String)> = Vec::new();
-    let mut logs = vec![pipeline.ingress().log_path().to_owned()];
-    logs.push(pipeline.worker(0).log_path().to_owned());
-    for path in &logs {
-        let text = std::fs::read_to_string(path)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-        places.push((format!("the log {}", path.display()), text));
-    }
-    for (command, run) in &runs {
-        places.push((format!("the output of {command}"), run.stdout.clone()));
-        places.push((format!("the log (stderr) of {command}"), run.stderr.clone()));
-    }
-    for (table, rows) in every_table(&pipeline.db).await {
-        places.push((format!("the table {table}"), rows));
-    }
-    places.extend(caller.received.all());
-
+    let places = where_secrets_must_not_be(&pipeline, &caller, &runs).await;
     // The search can fail: the logs are at trace level and follow every event.
     let (ingress_log, worker_log) = (&places[0].1, &places[1].1);
     for (name, log) in [("ingress", ingress_log), ("worker", worker_log)] {
@@ -537,39 +294,7 @@ async fn no_secret_reaches_a_log_a_table_or_an_answer_at_trace_level() {
         );
     }
 
-    let mut looked_for = secrets.named();
-    for (n, token) in issued.iter().enumerate() {
-        looked_for.push((format!("Genesys access token #{}", n + 1), token.clone()));
-    }
-    // The OAuth client's Basic credentials, as an `Authorization` header would carry them.
-    let client_id = pipeline
-        .worker_settings()
-        .genesys
-        .client_id
-        .clone()
-        .unwrap_or_default();
-    looked_for.push((
-        "Genesys Basic credentials".to_owned(),
-        base64::engine::general_purpose::STANDARD
-            .encode(format!("{client_id}:{}", secrets.value(CLIENT_SECRET))),
-    ));
-    // The connections' credentials: not random, but no log may show them either.
-    let settings = pipeline.worker_settings();
-    for (what, url) in [
-        ("the database URL", settings.database.url.as_ref()),
-        ("the broker URL", settings.amqp.url.as_ref()),
-    ] {
-        let url = url
-            .map(|u| u.expose_secret().to_owned())
-            .unwrap_or_default();
-        looked_for.push((what.to_owned(), url.clone()));
-        if let Ok(parsed) = url::Url::parse(&url) {
-            let password = parsed.password().unwrap_or_default();
-            // SASL PLAIN, what an AMQP client sends to log in: NUL user NUL password.
-            let plain = format!("\0{}\0{password}", parsed.username());
-            looked_for.push((format!("the SASL login of {what}"), plain));
-        }
-    }
+    let looked_for = secrets_to_look_for(&pipeline, &secrets);
     let mut leaks = Vec::new();
     for (place, text) in &places {
         for (what, value) in &looked_for {
@@ -580,8 +305,8 @@ async fn no_secret_reaches_a_log_a_table_or_an_answer_at_trace_level() {
             }
         }
     }
-    let logs_only = &places[..2 + 2 * runs.len()];
-    for (place, text) in logs_only {
+    let logs = &places[..2 + 2 * runs.len()];
+    for (place, text) in logs {
         for marker in [WRONG_KEY, BODY_MARKER, MALFORMED_MARKER] {
             if let Some(context) = found(text, marker) {
                 leaks.push(format!(
@@ -598,6 +323,263 @@ async fn no_secret_reaches_a_log_a_table_or_an_answer_at_trace_level() {
         looked_for.len(),
         leaks.join("\n")
     );
+}
+
+/// Settings changes that configure the secrets the simulator must accept (the Genesys client
+/// secret, the Cognigy key) or know (the Endpoints' URLTokens), and the CRM webhook; the
+/// processes' environment repeats them.
+fn settings_accepting(secrets: &Secrets, crm_url: &str) -> Customize {
+    let crm_url = crm_url.to_owned();
+    let (client_secret, cognigy_key) = (secrets.value(CLIENT_SECRET), secrets.value(COGNIGY_KEY));
+    let (support_token, sales_token) = (secrets.value(SUPPORT_TOKEN), secrets.value(SALES_TOKEN));
+    let crm_secret = secrets.value(CRM_SECRET);
+    Arc::new(move |settings: &mut Settings| {
+        settings.genesys.client_secret = Some(SecretString::from(client_secret.clone()));
+        settings.cognigy.api_key = Some(SecretString::from(cognigy_key.clone()));
+        let support = settings
+            .cognigy
+            .endpoints
+            .get_mut(ENDPOINT)
+            .expect("the harness's Endpoint");
+        support.url_token = SecretString::from(support_token.clone());
+        let base_url = support.base_url.clone();
+        settings.cognigy.endpoints.insert(
+            SALES.to_owned(),
+            CognigyEndpoint {
+                id: SALES_ID.to_owned(),
+                url_token: SecretString::from(sales_token.clone()),
+                base_url,
+            },
+        );
+        settings.crm.webhook_url = Some(crm_url.parse().expect("the receiver's URL"));
+        settings.crm.webhook_secret = Some(SecretString::from(crm_secret.clone()));
+    })
+}
+
+/// A snapshot served by both Endpoints, a live call with a bot and an ended call; returns the
+/// live conversation and the ended one's id.
+async fn seed_the_org(pipeline: &ProcessPipeline, secrets: &Secrets) -> (Value, String) {
+    let snapshot = json!({"_id": SNAPSHOT_ID, "name": "release 1"});
+    pipeline
+        .sim_post("/_sim/cognigy/snapshots", &snapshot)
+        .await;
+    for (name, id, token) in [
+        (ENDPOINT, ENDPOINT_ID, SUPPORT_TOKEN),
+        (SALES, SALES_ID, SALES_TOKEN),
+    ] {
+        let endpoint = json!({"_id": id, "name": name, "URLToken": secrets.value(token),
+                              "active": true, "entrypoint": SNAPSHOT_ID});
+        pipeline
+            .sim_post("/_sim/cognigy/endpoints", &endpoint)
+            .await;
+    }
+    let live = json!({"participants": [{"purpose": "customer", "state": "connected"},
+                                       {"purpose": "ivr", "state": "connected"}]});
+    let live = pipeline
+        .sim_post("/_sim/genesys/conversations", &live)
+        .await;
+    let ended = json!({"mediaType": "message", "participants": [
+        {"purpose": "customer", "state": "connected"},
+        {"purpose": "acd", "state": "connected", "queueId": "0d3b2a1c-9999-4a4a-9b9b-000000000009"}]});
+    let ended = pipeline
+        .sim_post("/_sim/genesys/conversations", &ended)
+        .await;
+    let ended = ended["id"].as_str().expect("conversation id").to_owned();
+    let end = format!("/_sim/genesys/conversations/{ended}/end");
+    pipeline.sim_post(&end, &json!({})).await;
+    (live, ended)
+}
+
+/// Each of the six kinds, carried out; returns their event ids.
+async fn every_kind(
+    caller: &Caller<'_>,
+    secrets: &Secrets,
+    live: &Value,
+    ended: &str,
+) -> Vec<String> {
+    let ended_at = chrono::Utc::now().timestamp_millis().to_string();
+    let events = [
+        // A fallback carrying its session's URLToken, so the user is notified through Cognigy.
+        (
+            "/v1/cognigy/fallback",
+            json!({"sessionId": "secret-s1", "userId": "u1",
+            "text": "a person please", "URLToken": secrets.value(SUPPORT_TOKEN)}),
+        ),
+        (
+            "/v1/cognigy/bot-failure",
+            json!({"conversationId": live["id"],
+            "participantId": live["participants"][1]["id"]}),
+        ),
+        (
+            "/v1/genesys/bot-sessions",
+            json!({"userId": "caller", "text": "hi",
+            "conversationId": ended, "endpoint": SALES}),
+        ),
+        (
+            "/v1/cognigy/flow-runs",
+            json!({"endpoint": ENDPOINT, "expectedSnapshot": SNAPSHOT_ID,
+            "userId": "u2", "sessionId": "secret-s2", "text": "hello"}),
+        ),
+        (
+            "/v1/genesys/virtual-agent-sessions",
+            json!({"botId": "bot-s", "toAddress": "+15550999",
+            "toAddressMessengerType": "open", "fromAddress": "brand", "text": "How can I help?",
+            "intentScore": 0.9, "sentiment": 0.4}),
+        ),
+        (
+            "/v1/genesys/conversation-events",
+            json!({"eventTime": ended_at, "conversationId": ended,
+            "disconnectType": "client", "mediaType": "MESSAGE"}),
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (path, body) in events {
+        ids.push(caller.run(path, &body, "succeeded").await);
+    }
+    ids
+}
+
+/// The key being rotated out still works while configured; then a token Genesys no longer
+/// accepts: 401, a new token, the call again. Returns the two events' ids.
+async fn rotation_and_token_expiry(caller: &Caller<'_>, secrets: &Secrets) -> Vec<String> {
+    let rotated = json!({"sessionId": "secret-s3", "userId": "u3", "text": "agent"});
+    let old_key = secrets.value(OLD_API_KEY);
+    let by_old_key = caller.accept_with(FALLBACK, &old_key, &rotated).await;
+    assert_eq!(caller.finished(&by_old_key).await["status"], "succeeded");
+
+    let pipeline = caller.pipeline;
+    pipeline.sim_post("/_sim/tokens/expire", &json!({})).await;
+    let after_expiry = json!({"sessionId": "secret-s4", "userId": "u4", "text": "agent"});
+    let after = caller.run(FALLBACK, &after_expiry, "succeeded").await;
+    let refused = pipeline
+        .sim_calls_to("POST", "/api/v2/flows/executions")
+        .into_iter()
+        .filter(|call| call.status == Some(401))
+        .count();
+    assert_eq!(refused, 1, "Genesys refused the expired token once");
+    vec![by_old_key, after]
+}
+
+/// A wrong key, a body that breaks a rule, and a body that is no JSON: each refused with a 4xx.
+async fn refused_requests(caller: &Caller<'_>) {
+    let valid = json!({"sessionId": "s", "userId": "u", "text": "agent"});
+    let (status, _) = caller
+        .post_raw(FALLBACK, WRONG_KEY, valid.to_string())
+        .await;
+    assert_eq!(status, 401);
+    let breaks_a_rule = json!({"sessionId": "s", "userId": "u", "text": BODY_MARKER,
+                               "intent": "billing", "intentScore": 0.99});
+    let malformed = format!("{{\"sessionId\": \"{MALFORMED_MARKER}");
+    for body in [breaks_a_rule.to_string(), malformed] {
+        let (status, answer) = caller.post_raw(FALLBACK, &caller.key, body).await;
+        assert!((400..500).contains(&status), "{status} {answer}");
+    }
+}
+
+/// A fallback with its URLToken that ends dead, `cxrelay dead-letters` (both formats, at
+/// trace level) listing it, a replay refused for a wrong admin token and one made with the
+/// configured token. Returns the event's id and the command runs.
+async fn dead_listed_and_replayed(
+    caller: &Caller<'_>,
+    secrets: &Secrets,
+    env: &[(String, String)],
+) -> (String, Vec<(String, CliRun)>) {
+    let pipeline = caller.pipeline;
+    let fault =
+        json!({"method": "POST", "path": "/api/v2/flows/executions", "status": 400, "times": 1});
+    pipeline.inject_fault(serde_json::from_value(fault).expect("a fault"));
+    let doomed = json!({"sessionId": "secret-s5", "userId": "u5", "text": "agent",
+                        "URLToken": secrets.value(SUPPORT_TOKEN)});
+    let dead = caller.run(FALLBACK, &doomed, "dead").await;
+
+    let cli_env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut runs = Vec::new();
+    for args in [
+        &["dead-letters"][..],
+        &["dead-letters", "--format", "json"][..],
+    ] {
+        let run = cxrelay_with_env(pipeline.worker_settings(), &cli_env, args).await;
+        assert!(run.status.success(), "cxrelay {args:?}: {run:#?}");
+        runs.push((format!("cxrelay {}", args.join(" ")), run));
+    }
+    let listed = &runs[1].1.stdout;
+    assert!(listed.contains(&dead), "the dead event is listed: {listed}");
+    assert!(
+        listed.contains(REDACTED),
+        "with its URLToken redacted: {listed}"
+    );
+
+    let replay = json!({"reason": "flow fixed", "eventIds": [dead]});
+    let (status, _) = caller.replay("not-an-admin-token", &replay).await;
+    assert_eq!(status, 401);
+    let (status, answer) = caller.replay(&secrets.value(ADMIN_TOKEN), &replay).await;
+    assert_eq!((status, &answer["replayed"]), (200, &json!(1)), "{answer}");
+    assert_eq!(caller.finished(&dead).await["status"], "succeeded");
+    (dead, runs)
+}
+
+/// (where, what it holds): the ingress's log, the worker's log, each command run's stdout and
+/// stderr (in this order, first), every table, every answer received.
+async fn where_secrets_must_not_be(
+    pipeline: &ProcessPipeline,
+    caller: &Caller<'_>,
+    runs: &[(String, CliRun)],
+) -> Vec<(String, String)> {
+    let mut places = Vec::new();
+    for path in [pipeline.ingress().log_path(), pipeline.worker(0).log_path()] {
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        places.push((format!("the log {}", path.display()), text));
+    }
+    for (command, run) in runs {
+        places.push((format!("the output of {command}"), run.stdout.clone()));
+        places.push((format!("the log (stderr) of {command}"), run.stderr.clone()));
+    }
+    for (table, rows) in every_table(&pipeline.db).await {
+        places.push((format!("the table {table}"), rows));
+    }
+    places.extend(caller.received.all());
+    places
+}
+
+/// (what, value) of every secret: the configured ones, every Genesys access token the
+/// simulator issued, the OAuth client's Basic credentials as an `Authorization` header carries
+/// them, and the database and broker URLs with their logins.
+fn secrets_to_look_for(pipeline: &ProcessPipeline, secrets: &Secrets) -> Vec<(String, String)> {
+    let mut looked_for = secrets.named();
+    let issued = pipeline.sim.state().tokens().issued_tokens();
+    assert!(
+        issued.len() >= 2,
+        "a second token after the expiry: {}",
+        issued.len()
+    );
+    for (n, token) in issued.into_iter().enumerate() {
+        looked_for.push((format!("Genesys access token #{}", n + 1), token));
+    }
+    let settings = pipeline.worker_settings();
+    let client_id = settings.genesys.client_id.clone().unwrap_or_default();
+    let basic = format!("{client_id}:{}", secrets.value(CLIENT_SECRET));
+    looked_for.push((
+        "Genesys Basic credentials".to_owned(),
+        base64::engine::general_purpose::STANDARD.encode(basic),
+    ));
+    // Not random, but no log may show them either.
+    for (what, url) in [
+        ("the database URL", settings.database.url.as_ref()),
+        ("the broker URL", settings.amqp.url.as_ref()),
+    ] {
+        let url = url
+            .map(|u| u.expose_secret().to_owned())
+            .unwrap_or_default();
+        looked_for.push((what.to_owned(), url.clone()));
+        if let Ok(parsed) = url::Url::parse(&url) {
+            let password = parsed.password().unwrap_or_default();
+            // SASL PLAIN, what an AMQP client sends to log in: NUL user NUL password.
+            let plain = format!("\0{}\0{password}", parsed.username());
+            looked_for.push((format!("the SASL login of {what}"), plain));
+        }
+    }
+    looked_for
 }
 
 /// How a secret may be written where it leaks: as itself, in hex, and as the list of its
