@@ -1,5 +1,7 @@
 //! The tracing subscriber, built once per process.
 
+use tracing::Level;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
@@ -10,8 +12,23 @@ use crate::config::{LogFormat, LogSettings};
 /// not news; `RUST_LOG` can still turn them on.
 const QUIET_DEPENDENCIES: &str = "sqlx::postgres::notice=warn";
 
-/// Installs the global subscriber: `RUST_LOG` if set, else the configured level. A second call
-/// (several apps in one test process) keeps the first subscriber.
+/// Dependencies whose most verbose output prints secrets, each with the most verbose level it
+/// may log at whatever the filter asks, `RUST_LOG=trace` included: a filter shows more of what
+/// cxrelay does, never the credentials it handles.
+///
+/// - `lapin` at trace prints every AMQP frame with `Debug`: the bodies of the messages it
+///   publishes and delivers (an event's payload, with a fallback's URLToken) and the SASL
+///   response of its connection (the broker user's password), as lists of byte values.
+///
+/// reqwest, hyper, rustls and sqlx print no secret at trace (no header, no request path, no
+/// bound value; reqwest's `connection_verbose`, which would print the bytes on the wire, is
+/// never turned on). `tests/faults/secrets.rs` runs a whole scenario at trace and finds what a
+/// new dependency, or a new version of one, would print.
+pub const SECRET_SAFE_LEVELS: &[(&str, Level)] = &[("lapin", Level::DEBUG)];
+
+/// Installs the global subscriber: `RUST_LOG` if set, else the configured level, never more
+/// than [`SECRET_SAFE_LEVELS`] allows. A second call (several apps in one test process) keeps
+/// the first subscriber.
 ///
 /// Logs go to stderr: stdout is a command's output (`cxrelay replay --format json` must print
 /// one clean document), and the servers' process managers (scripts/up, Compose, the fault
@@ -19,7 +36,11 @@ const QUIET_DEPENDENCIES: &str = "sqlx::postgres::notice=warn";
 pub fn init(settings: &LogSettings) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(format!("{},{QUIET_DEPENDENCIES}", settings.level)));
-    let registry = tracing_subscriber::registry().with(filter);
+    // A second global filter: an event is logged only if both let it through, so no
+    // directive of the first can lift these caps.
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(secret_guard());
     let _already_installed = match settings.format {
         LogFormat::Json => registry
             .with(
@@ -33,4 +54,28 @@ pub fn init(settings: &LogSettings) {
             .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
             .try_init(),
     };
+}
+
+/// Everything at any level, except the targets of [`SECRET_SAFE_LEVELS`] above their cap.
+fn secret_guard() -> Targets {
+    Targets::new()
+        .with_default(Level::TRACE)
+        .with_targets(SECRET_SAFE_LEVELS.iter().copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_guard_caps_the_leaky_dependencies_and_nothing_else() {
+        let guard = secret_guard();
+        for target in ["lapin", "lapin::channels", "lapin::io_loop"] {
+            assert!(!guard.would_enable(target, &Level::TRACE), "{target}");
+            assert!(guard.would_enable(target, &Level::DEBUG), "{target}");
+        }
+        for target in ["cxrelay_worker::process", "reqwest::connect", "sqlx::query"] {
+            assert!(guard.would_enable(target, &Level::TRACE), "{target}");
+        }
+    }
 }

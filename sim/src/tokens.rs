@@ -50,6 +50,12 @@ impl TokenStore {
         }
     }
 
+    /// Every token issued so far, expired ones included: what a test looks for where no token
+    /// may appear (cxrelay's logs and tables).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        lock(&self.expiries).keys().cloned().collect()
+    }
+
     /// How many tokens have been issued.
     pub fn issued(&self) -> usize {
         lock(&self.expiries).len()
@@ -71,6 +77,11 @@ mod tests {
         let fresh = store.issue(Duration::from_secs(60));
         assert_eq!(store.check(&fresh), TokenStatus::Valid);
         assert_eq!(store.issued(), 2);
+        let mut issued = store.issued_tokens();
+        issued.sort();
+        let mut expected = vec![token, fresh];
+        expected.sort();
+        assert_eq!(issued, expected);
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod intake_rejections;
 mod metrics;
 mod openapi;
 mod ops_views;
+mod outbound_https;
 mod replay;
 mod replay_from_dlq;
 mod replay_rules;

@@ -7,6 +7,7 @@ mod broker_cut;
 mod chaos;
 mod database_cut;
 mod rate;
+mod secrets;
 mod sigkill;
 mod sigterm;
 mod smoke;

@@ -8,7 +8,7 @@ use cxrelay_core::config::{AdminTokens, ApiKeys, CognigyEndpoint, RateSettings, 
 use cxrelay_core::kinds::Target;
 use cxrelay_sim::{RunningSim, SimConfig};
 use reqwest::Response;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use sqlx::PgPool;
 use tokio::task::JoinHandle;
@@ -121,6 +121,8 @@ pub fn settings_for(db_url: &str, amqp_url: &str, prefix: &str, sim_url: &str) -
     settings.genesys.rate = unlimited;
     settings.cognigy.rate = unlimited;
     let sim: url::Url = sim_url.parse().expect("simulator URL");
+    // The simulator (and the tests' CRM receiver) listen on plain http on this host.
+    settings.outbound.allow_http_hosts = vec![sim.host_str().unwrap_or("127.0.0.1").to_owned()];
     settings.genesys.api_base_url = Some(sim.clone());
     settings.genesys.login_base_url = Some(sim);
     settings.genesys.client_id = Some(CLIENT_ID.to_owned());
@@ -147,13 +149,10 @@ pub fn settings_for(db_url: &str, amqp_url: &str, prefix: &str, sim_url: &str) -
     settings
 }
 
-/// Starts a simulator on a free port.
+/// Starts a simulator on a free port, accepting the harness's credentials.
 pub async fn start_sim() -> RunningSim {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind the simulator");
-    cxrelay_sim::start(
-        listener,
+    start_sim_on(
+        bind_sim().await,
         SimConfig {
             client_id: CLIENT_ID.to_owned(),
             client_secret: CLIENT_SECRET.to_owned(),
@@ -163,7 +162,43 @@ pub async fn start_sim() -> RunningSim {
         },
     )
     .await
-    .expect("start the simulator")
+}
+
+/// A listener on a free port of 127.0.0.1 for a simulator, so that its URL is known before the
+/// settings it must accept are final.
+pub async fn bind_sim() -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the simulator")
+}
+
+/// Starts a simulator on `listener` with `config`.
+pub async fn start_sim_on(listener: tokio::net::TcpListener, config: SimConfig) -> RunningSim {
+    cxrelay_sim::start(listener, config)
+        .await
+        .expect("start the simulator")
+}
+
+/// A simulator configuration that accepts the credentials of `settings`: its Genesys OAuth
+/// client and its Cognigy API key.
+pub fn sim_config_for(settings: &Settings) -> SimConfig {
+    SimConfig {
+        client_id: settings.genesys.client_id.clone().unwrap_or_default(),
+        client_secret: settings
+            .genesys
+            .client_secret
+            .as_ref()
+            .map(|s| s.expose_secret().to_owned())
+            .unwrap_or_default(),
+        token_expires_in_secs: 86_400,
+        cognigy_api_key: settings
+            .cognigy
+            .api_key
+            .as_ref()
+            .map(|k| k.expose_secret().to_owned())
+            .unwrap_or_default(),
+        ..SimConfig::default()
+    }
 }
 
 /// A fresh database, prefix and simulator, with the ingress (and by default a worker) serving.

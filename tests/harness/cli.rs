@@ -31,9 +31,15 @@ impl CliRun {
 
 /// Runs `cxrelay <args>` against the deployment `settings` describe, and waits for it.
 pub async fn cxrelay(settings: &Settings, args: &[&str]) -> CliRun {
+    cxrelay_with_env(settings, &[], args).await
+}
+
+/// [`cxrelay`] with `env` added last (so it wins), e.g. `("RUST_LOG", "trace")`.
+pub async fn cxrelay_with_env(settings: &Settings, env: &[(&str, &str)], args: &[&str]) -> CliRun {
     let output = tokio::process::Command::new(binary_path("cxrelay"))
         .env_clear()
         .envs(settings_env(settings))
+        .envs(env.iter().copied())
         .args(args)
         .output()
         .await

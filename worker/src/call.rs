@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use cxrelay_core::redact::REDACTED;
 use serde_json::Value;
 
 use crate::outcome::{classify_status, classify_transport_error, Outcome};
@@ -130,6 +131,36 @@ impl CallResult {
         }
     }
 
+    /// This result with every occurrence of `secret` (the URLToken in the call's URL, the key
+    /// or token in its headers) replaced by [`REDACTED`] in what is stored of it: the error
+    /// code and message, the correlation id and the body. A platform that echoes a credential
+    /// in an answer (an error naming the URL it was called on) must not put it in an attempt
+    /// row, an event's `last_error` or `result`, or a log line.
+    pub fn redacting(mut self, secret: &str) -> Self {
+        if secret.is_empty() {
+            return self;
+        }
+        let scrub = |text: &mut String| {
+            if text.contains(secret) {
+                *text = text.replace(secret, REDACTED);
+            }
+        };
+        for text in [
+            &mut self.error_code,
+            &mut self.error_message,
+            &mut self.correlation_id,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            scrub(text);
+        }
+        if let Some(body) = &mut self.body {
+            redact_strings(body, secret);
+        }
+        self
+    }
+
     /// "HTTP 409, code conflict" or "no answer (timeout ...)", for verdict details.
     pub fn summary(&self) -> String {
         match self.http_status {
@@ -145,9 +176,64 @@ impl CallResult {
     }
 }
 
+/// Replaces `secret` in every string of `value` (keys included), at any depth.
+fn redact_strings(value: &mut Value, secret: &str) {
+    match value {
+        Value::String(text) if text.contains(secret) => *text = text.replace(secret, REDACTED),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| redact_strings(item, secret)),
+        Value::Object(map) => {
+            let leaky_keys: Vec<String> =
+                map.keys().filter(|k| k.contains(secret)).cloned().collect();
+            for key in leaky_keys {
+                if let Some(child) = map.remove(&key) {
+                    map.insert(key.replace(secret, REDACTED), child);
+                }
+            }
+            map.values_mut()
+                .for_each(|child| redact_strings(child, secret));
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_secret_echoed_by_the_platform_is_redacted_everywhere_it_is_kept() {
+        let token = "9f8e7d6c5b4a";
+        let mut call = CallResult::not_configured("x");
+        call.error_code = Some(format!("bad.{token}"));
+        call.error_message = Some(format!(
+            "no Endpoint at /endpoint/{token} (see /endpoint/{token})"
+        ));
+        call.correlation_id = Some(token.to_owned());
+        call.body = Some(json!({"url": format!("https://h/{token}"), token: [token, 1]}));
+        let call = call.redacting(token);
+        let kept = format!(
+            "{:?} {:?} {:?} {}",
+            call.error_code,
+            call.error_message,
+            call.correlation_id,
+            call.body.clone().unwrap_or_default()
+        );
+        assert!(!kept.contains(token), "{kept}");
+        assert_eq!(
+            call.error_message.as_deref(),
+            Some("no Endpoint at /endpoint/[redacted] (see /endpoint/[redacted])")
+        );
+        assert_eq!(
+            call.body,
+            Some(json!({"url": "https://h/[redacted]", "[redacted]": ["[redacted]", 1]}))
+        );
+        // An empty secret changes nothing.
+        let same = CallResult::not_configured("x").redacting("");
+        assert_eq!(same.error_message.as_deref(), Some("x is not configured"));
+    }
 
     #[test]
     fn retry_after_is_read_as_seconds_or_as_an_http_date() {

@@ -173,11 +173,13 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.set_env("CXRELAY_INGRESS__API_KEYS", "12345,007,1e5");
             jail.set_env("CXRELAY_GENESYS__CLIENT_ID", "42");
+            jail.set_env("CXRELAY_OUTBOUND__ALLOW_HTTP_HOSTS", "127.0.0.1,sim");
             let settings = load(None).unwrap();
             assert!(settings.ingress.api_keys.accepts("12345"));
             assert!(settings.ingress.api_keys.accepts("007"));
             assert!(settings.ingress.api_keys.accepts("1e5"));
             assert_eq!(settings.genesys.client_id.as_deref(), Some("42"));
+            assert_eq!(settings.outbound.allow_http_hosts, ["127.0.0.1", "sim"]);
             Ok(())
         });
     }
@@ -263,6 +265,10 @@ mod tests {
                     default.timestamp_tolerance_secs
                 );
             }
+            assert_eq!(
+                from_file.outbound.allow_http_hosts,
+                defaults.outbound.allow_http_hosts
+            );
             Ok(())
         });
     }

@@ -11,6 +11,7 @@ mod error;
 mod genesys;
 mod load;
 mod named_secrets;
+mod outbound;
 mod replay;
 mod retention;
 mod sources;
@@ -24,6 +25,7 @@ pub use error::ConfigError;
 pub use genesys::{GenesysEndpoints, GENESYS_REGIONS};
 pub use load::{env_name, load};
 pub use named_secrets::{AdminTokens, NamedSecrets};
+pub use outbound::OutboundSettings;
 pub use replay::ReplaySettings;
 pub use retention::RetentionSettings;
 pub use sources::{
@@ -56,6 +58,8 @@ pub struct Settings {
     pub cognigy: CognigySettings,
     /// Optional CRM webhook that receives signed conversation summaries.
     pub crm: CrmSettings,
+    /// Where outbound calls may go over plain http (nowhere by default).
+    pub outbound: OutboundSettings,
     /// How long attempts, audit rows and final events are kept.
     pub retention: RetentionSettings,
     /// The Genesys/Cognigy simulator used for the demo and the tests.
@@ -441,7 +445,8 @@ impl Settings {
         self.require_database_url()?;
         self.require_amqp_url()?;
         self.check_amqp_prefix()?;
-        let endpoints = GenesysEndpoints::resolve(&self.genesys)?;
+        let endpoints = self.genesys_endpoints()?;
+        self.check_outbound_urls()?;
         if self.genesys.client_id.as_deref().unwrap_or("").is_empty() {
             return Err(ConfigError::missing("genesys.client_id"));
         }
@@ -459,6 +464,42 @@ impl Settings {
         }
         self.retention.check()?;
         Ok(endpoints)
+    }
+
+    /// The Genesys API and login base URLs, each checked against the outbound rule (https,
+    /// or http to a host in `outbound.allow_http_hosts`).
+    pub fn genesys_endpoints(&self) -> Result<GenesysEndpoints, ConfigError> {
+        let endpoints = GenesysEndpoints::resolve(&self.genesys)?;
+        // A region gives https hosts; an override names its own setting.
+        let api_key = if self.genesys.api_base_url.is_some() {
+            "genesys.api_base_url"
+        } else {
+            "genesys.region"
+        };
+        let login_key = if self.genesys.login_base_url.is_some() {
+            "genesys.login_base_url"
+        } else {
+            "genesys.region"
+        };
+        self.outbound.check_url(api_key, &endpoints.api_base)?;
+        self.outbound.check_url(login_key, &endpoints.login_base)?;
+        Ok(endpoints)
+    }
+
+    /// Checks every Cognigy and CRM URL the worker may call against the outbound rule; the
+    /// Genesys ones are checked by [`Settings::genesys_endpoints`].
+    pub fn check_outbound_urls(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.cognigy.api_base_url {
+            self.outbound.check_url("cognigy.api_base_url", url)?;
+        }
+        for (name, endpoint) in &self.cognigy.endpoints {
+            let key = format!("cognigy.endpoints.{name}.base_url");
+            self.outbound.check_url(&key, &endpoint.base_url)?;
+        }
+        if let Some(url) = &self.crm.webhook_url {
+            self.outbound.check_url("crm.webhook_url", url)?;
+        }
+        Ok(())
     }
 
     /// The AMQP names of this deployment: prefix and retry tiers.

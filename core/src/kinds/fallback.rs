@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::carried_secret::CarriedSecret;
 use crate::validation::{FieldError, Fields};
 
 /// Longest `sessionId` / `userId` Cognigy accepts on an Endpoint.
@@ -41,9 +42,9 @@ pub struct FallbackEvent {
     /// Cognigy channel (`webchat3`, `voiceGateway2`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
-    /// Endpoint URLToken of the session, for notifying the user; a secret.
+    /// Endpoint URLToken of the session, for notifying the user; a secret (prints redacted).
     #[serde(rename = "URLToken", skip_serializing_if = "Option::is_none")]
-    pub url_token: Option<String>,
+    pub url_token: Option<CarriedSecret>,
     /// Cognigy input id (part of the natural idempotency key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_id: Option<String>,
@@ -70,7 +71,9 @@ impl FallbackEvent {
             understood: fields.optional_bool(&["understood"])?,
             language: fields.optional_str(&["language", "localeId"], MAX_LABEL_CHARS)?,
             channel: fields.optional_str(&["channel"], MAX_LABEL_CHARS)?,
-            url_token: fields.optional_str(&["URLToken"], MAX_URL_TOKEN_CHARS)?,
+            url_token: fields
+                .optional_str(&["URLToken"], MAX_URL_TOKEN_CHARS)?
+                .map(CarriedSecret::from),
             input_id: fields.optional_str(&["inputId"], MAX_LABEL_CHARS)?,
             trace_id: fields.optional_str(&["traceId"], MAX_LABEL_CHARS)?,
             data: fields.optional_object(&["data", "metadata"])?,

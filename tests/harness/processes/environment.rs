@@ -87,6 +87,11 @@ pub fn settings_env(settings: &Settings) -> Vec<(String, String)> {
     );
     env.set("CXRELAY_COGNIGY__RATE__BURST", settings.cognigy.rate.burst);
 
+    env.set(
+        "CXRELAY_OUTBOUND__ALLOW_HTTP_HOSTS",
+        settings.outbound.allow_http_hosts.join(","),
+    );
+
     let genesys = &settings.genesys;
     env.set_some(
         "CXRELAY_GENESYS__API_BASE_URL",
@@ -142,6 +147,12 @@ pub fn settings_env(settings: &Settings) -> Vec<(String, String)> {
             endpoint.url_token.expose_secret(),
         );
         env.set(&format!("{prefix}__BASE_URL"), &endpoint.base_url);
+    }
+
+    let crm = &settings.crm;
+    env.set_some("CXRELAY_CRM__WEBHOOK_URL", crm.webhook_url.as_ref());
+    if let Some(secret) = &crm.webhook_secret {
+        env.set("CXRELAY_CRM__WEBHOOK_SECRET", secret.expose_secret());
     }
 
     // RUST_LOG wins over CXRELAY_LOG__LEVEL in the binaries: a developer's RUST_LOG turns the

@@ -34,7 +34,7 @@ pub use findings::{
 };
 pub use intake::{fallback_event, Intake, ACCEPT_PATIENCE, FALLBACK_PATH, IN_FLIGHT};
 
-use crate::app::{settings_for, start_sim, PATIENCE};
+use crate::app::{bind_sim, settings_for, sim_config_for, start_sim_on, Customize, PATIENCE};
 use crate::proxy::{upstream_of, TcpProxy};
 use crate::{broker, database};
 
@@ -60,7 +60,7 @@ pub enum BrokerProxies {
 }
 
 /// What to start.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PipelineOptions {
     /// Worker processes started at once (0: events stay in the queue).
     pub workers: usize,
@@ -72,6 +72,9 @@ pub struct PipelineOptions {
     /// Extra environment of every process, applied last so it wins: the settings under test,
     /// e.g. `("CXRELAY_WORKER__RETRY_DELAYS_MS", "200,500,1000")`.
     pub env: Vec<(String, String)>,
+    /// Applied to the settings before anything starts: the processes get the result as their
+    /// environment, and the simulator accepts its credentials (Genesys client, Cognigy key).
+    pub customize: Option<Customize>,
 }
 
 impl Default for PipelineOptions {
@@ -81,7 +84,22 @@ impl Default for PipelineOptions {
             broker_proxies: BrokerProxies::None,
             database_proxy: false,
             env: Vec::new(),
+            customize: None,
         }
+    }
+}
+
+impl std::fmt::Debug for PipelineOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The environment may hold the secrets a test configures: names only.
+        let env: Vec<&str> = self.env.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("PipelineOptions")
+            .field("workers", &self.workers)
+            .field("broker_proxies", &self.broker_proxies)
+            .field("database_proxy", &self.database_proxy)
+            .field("env", &env)
+            .field("customize", &self.customize.is_some())
+            .finish()
     }
 }
 
@@ -125,11 +143,19 @@ impl ProcessPipeline {
         std::fs::create_dir_all(&log_dir)
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", log_dir.display()));
         let db = database::create(&db_name, true).await;
-        let sim = start_sim().await;
+        let sim_listener = bind_sim().await;
+        let sim_url = format!(
+            "http://{}",
+            sim_listener.local_addr().expect("the simulator's address")
+        );
         let db_url = database::url_of(&db_name);
         let amqp_url = broker::amqp_url();
-        let mut settings = settings_for(&db_url, &amqp_url, &format!("proc-{id}"), &sim.base_url());
+        let mut settings = settings_for(&db_url, &amqp_url, &format!("proc-{id}"), &sim_url);
+        if let Some(customize) = &options.customize {
+            customize(&mut settings);
+        }
         apply_naming_overrides(&mut settings, &options.env);
+        let sim = start_sim_on(sim_listener, sim_config_for(&settings)).await;
 
         let broker_upstream = upstream_of(&amqp_url, broker::DEFAULT_PORT);
         let (ingress_broker, worker_broker) = match options.broker_proxies {
@@ -212,6 +238,12 @@ impl ProcessPipeline {
     /// Base URL of the ingress's public listener.
     pub fn public_url(&self) -> &str {
         &self.public_url
+    }
+
+    /// The settings the worker processes run with (the ingress's differ only in its
+    /// listeners and proxies): what a `cxrelay` command against this pipeline needs.
+    pub fn worker_settings(&self) -> &Settings {
+        &self.worker_settings
     }
 
     /// Starts a worker process without waiting for it; returns its index and handle.

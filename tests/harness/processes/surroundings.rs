@@ -23,6 +23,18 @@ impl ProcessPipeline {
             .collect()
     }
 
+    /// POSTs `body` to a simulator control route (`/_sim/...`, see sim/README.md) and returns
+    /// its JSON answer (`null` for none); panics if the simulator refuses it.
+    pub async fn sim_post(&self, path: &str, body: &Value) -> Value {
+        let url = format!("{}{path}", self.sim.base_url().trim_end_matches('/'));
+        let response = self.http.post(&url).json(body).send().await;
+        let response = response.unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert!(status.is_success(), "POST {url} {body}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
     /// Makes the simulator answer the next matching calls with `fault`.
     pub fn inject_fault(&self, fault: FaultSpec) {
         fault

@@ -56,6 +56,8 @@ impl GenesysClient {
         if let Some(body) = body {
             request = request.json(body);
         }
-        call::send(request, CORRELATION_HEADER).await
+        call::send(request, CORRELATION_HEADER)
+            .await
+            .redacting(token.expose())
     }
 }

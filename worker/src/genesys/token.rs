@@ -13,16 +13,25 @@ use url::Url;
 /// the expiry; for short-lived tokens, at half their life.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
-/// A bearer token; prints redacted.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AccessToken(Arc<str>);
+/// A bearer token: a [`SecretString`], so it prints redacted and is wiped from memory when
+/// the last copy goes.
+#[derive(Clone)]
+pub struct AccessToken(Arc<SecretString>);
 
 impl AccessToken {
     /// The token for the `Authorization` header.
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 }
+
+impl PartialEq for AccessToken {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.expose() == other.expose()
+    }
+}
+
+impl Eq for AccessToken {}
 
 impl std::fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -63,7 +72,7 @@ pub struct TokenProvider {
 
 #[derive(Deserialize)]
 struct TokenResponse {
-    access_token: String,
+    access_token: SecretString,
     expires_in: u64,
 }
 
@@ -160,7 +169,7 @@ impl TokenProvider {
                 "fetched a Genesys access token"
             );
             return Ok((
-                AccessToken(body.access_token.into()),
+                AccessToken(Arc::new(body.access_token)),
                 Duration::from_secs(body.expires_in),
             ));
         }

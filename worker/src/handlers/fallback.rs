@@ -82,7 +82,7 @@ async fn notify_user(
         .replace("{flowExecutionId}", execution_id)
         .replace("{sessionId}", &event.session_id);
     let body = json!({
-        "URLToken": url_token,
+        "URLToken": url_token.expose(),
         "userId": event.user_id,
         "sessionId": event.session_id,
         "text": text,
