@@ -9,8 +9,14 @@ mod admin_tokens;
 mod api_keys;
 mod delivery;
 mod error;
+#[cfg(test)]
+// figment's Jail fixes the closure's error type; its size is not ours to choose.
+#[allow(clippy::result_large_err)]
+mod example_file;
 mod genesys;
+mod keys;
 mod load;
+mod problems;
 mod replay;
 mod retention;
 mod stringish;
@@ -22,7 +28,9 @@ pub use delivery::{
 };
 pub use error::ConfigError;
 pub use genesys::{GenesysEndpoints, GENESYS_REGIONS};
+pub use keys::{is_setting, key_matches, key_of_env, setting_keys, ANY_NAME};
 pub use load::{env_name, load};
+pub use problems::{load_checked, unknown_variables, CheckedSettings};
 pub use replay::ReplaySettings;
 pub use retention::RetentionSettings;
 
