@@ -109,10 +109,7 @@ pub fn unknown_variables(names: impl IntoIterator<Item = String>) -> Vec<String>
         .into_iter()
         .filter(|name| name.starts_with(super::load::ENV_PREFIX))
         .filter(|name| {
-            !sets_something(name)
-                && !name
-                    .strip_suffix(FILE_SUFFIX)
-                    .is_some_and(|base| sets_something(base))
+            !sets_something(name) && !name.strip_suffix(FILE_SUFFIX).is_some_and(&sets_something)
         })
         .collect();
     unknown.sort();
