@@ -29,7 +29,11 @@ enum Command {
     /// Check the configuration (every problem at once), Postgres and pending migrations,
     /// RabbitMQ, a Genesys token, the fallback flow and queues, and each Cognigy Endpoint; one
     /// line per check saying what works or what to fix. Exits 1 if any check failed.
-    Check,
+    Check {
+        /// Check only the settings: connect to nothing (e.g. in CI, before a deployment).
+        #[arg(long)]
+        config_only: bool,
+    },
     /// GET a URL and succeed on a 2xx answer, within 3 s (container health checks: the image
     /// has no curl).
     Probe {
@@ -77,8 +81,8 @@ async fn main() -> ExitCode {
     // These two load no settings the usual way: `check` reads them itself to report every
     // problem, not just the first, and a probe needs none.
     match command {
-        Command::Check => {
-            let report = check::run(cli.config.config.as_deref()).await;
+        Command::Check { config_only } => {
+            let report = check::run(cli.config.config.as_deref(), config_only).await;
             print!("{report}");
             return if report.failed() {
                 ExitCode::FAILURE
@@ -92,7 +96,7 @@ async fn main() -> ExitCode {
     run_with_settings("cxrelay", &cli.config, |settings| async move {
         match command {
             Command::Migrate => migrate::run(&settings).await,
-            Command::Check | Command::Probe { .. } => unreachable!("handled above"),
+            Command::Check { .. } | Command::Probe { .. } => unreachable!("handled above"),
             Command::DeadLetters(args) => dead_letters::run(&settings, &args).await,
             Command::Replay(args) => replay::run(&settings, &args).await,
             Command::Retention => {

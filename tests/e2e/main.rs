@@ -8,6 +8,7 @@ mod bot_failure;
 mod bot_session;
 mod broker_outage;
 mod check;
+mod compose;
 mod concurrency;
 mod conversation_end;
 mod dashboard;
