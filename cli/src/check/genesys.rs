@@ -106,7 +106,7 @@ pub async fn lines(
                 path: format!("/api/v2/flows/{id}"),
                 what: "flow",
                 permission: "architect:flow:view",
-                worker_needs: "launching it (cognigy.fallback) also needs architect:flow:launch",
+                worker_needs: "launching it for cognigy.fallback also needs architect:flow:launch",
                 setting: "CXRELAY_GENESYS__FALLBACK_FLOW_ID",
             };
             let result = get(&client, &token, &read.path).await;
