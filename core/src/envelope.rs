@@ -39,6 +39,13 @@ pub struct EventEnvelope {
     /// afresh.
     #[serde(default)]
     pub generation: u32,
+    /// The inbound source that sent it (`cognigy`, `genesys`, `api`); none in messages from
+    /// before sources existed.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The name of the key or HMAC secret that authenticated it (never the secret).
+    #[serde(default)]
+    pub key_name: Option<String>,
     /// The validated payload of the kind, in normalised names.
     pub payload: Value,
 }
@@ -83,6 +90,8 @@ mod tests {
             idempotency_key: None,
             attempt: 0,
             generation: 0,
+            source: None,
+            key_name: None,
             payload: json!({"sessionId": "s"}),
         };
         let bytes = QueueMessage::current(envelope.clone()).to_bytes();

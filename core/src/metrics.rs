@@ -2,6 +2,8 @@
 //!
 //! Names are stable (dashboards and alerts use them):
 //! - `cxrelay_intake_total{kind,status}`: webhook answers by kind and HTTP status;
+//! - `cxrelay_auth_failures_total{route,reason}`: refused authentications of the public routes
+//!   (`credential`, `source_not_allowed`, `signature`);
 //! - `cxrelay_publish_confirm_seconds{kind}`: time from publish to the broker's confirm;
 //! - `cxrelay_events_finished_total{kind,status,reason}`: final states reached by the worker;
 //! - `cxrelay_downstream_call_seconds{operation,status,outcome}`: each Genesys/Cognigy call;
@@ -25,6 +27,9 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 /// Webhook answers by kind and HTTP status.
 pub const INTAKE_TOTAL: &str = "cxrelay_intake_total";
+/// Refused authentications by route (its `ingress.route_sources` name) and reason
+/// (`credential`, `source_not_allowed`, `signature`).
+pub const AUTH_FAILURES_TOTAL: &str = "cxrelay_auth_failures_total";
 /// Time from publish to the broker's confirm.
 pub const PUBLISH_CONFIRM_SECONDS: &str = "cxrelay_publish_confirm_seconds";
 /// Final states reached by the worker.

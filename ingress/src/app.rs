@@ -10,6 +10,7 @@ use cxrelay_core::db;
 use cxrelay_core::replay::Replayer;
 use tokio::net::TcpListener;
 
+use crate::auth::Authenticator;
 use crate::drain::Drain;
 use crate::routes::{admin_router, public_router};
 use crate::state::AppState;
@@ -46,11 +47,22 @@ impl Application {
         let public = bind(settings.ingress.addr, "CXRELAY_INGRESS__ADDR").await?;
         let admin = bind(settings.ingress.admin_addr, "CXRELAY_INGRESS__ADMIN_ADDR").await?;
         let replayer = Replayer::new(db.clone(), publisher.clone(), settings)?;
+        let authenticator = Authenticator::from_settings(&settings.ingress);
+        for route in authenticator.unreachable_routes() {
+            tracing::warn!(
+                route,
+                "no source this route accepts has a key or HMAC secret: every request to it will be refused"
+            );
+        }
+        if settings.ingress.admin_tokens.is_empty() {
+            tracing::warn!("no admin tokens (CXRELAY_INGRESS__ADMIN_TOKENS): every admin route but /healthz answers 403");
+        }
         let state = AppState {
             publisher,
             db,
-            api_keys: settings.ingress.api_keys.clone(),
+            authenticator,
             admin_tokens: settings.ingress.admin_tokens.clone(),
+            metrics_open: settings.ingress.metrics_open,
             replayer,
             body_limit: settings.ingress.body_limit_bytes,
             retry_after_secs: settings.ingress.retry_after_secs,

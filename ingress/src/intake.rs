@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -53,6 +54,7 @@ pub struct Validated {
 pub async fn accept<F>(
     state: &AppState,
     kind: EventKind,
+    caller: &Caller,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     parse: F,
@@ -89,6 +91,8 @@ where
         idempotency_key: key.as_ref().map(IdempotencyKey::stored),
         attempt: 0,
         generation: 0,
+        source: Some(caller.source.as_str().to_owned()),
+        key_name: Some(caller.key_name.clone()),
         payload: validated.payload,
     };
     let message = QueueMessage::current(envelope).to_bytes();
@@ -100,7 +104,7 @@ where
             retry_after: state.retry_after_secs,
             cause,
         })?;
-    tracing::info!(%event_id, %kind, "event accepted");
+    tracing::info!(%event_id, %kind, source = %caller.source, key = %caller.key_name, "event accepted");
     Ok(accepted(event_id, false))
 }
 

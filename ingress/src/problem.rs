@@ -9,6 +9,9 @@ use cxrelay_core::validation::FieldError;
 use serde_json::json;
 
 use cxrelay_core::amqp::PublishError;
+use cxrelay_core::config::Source;
+
+use crate::auth::{SignatureCheck, SignatureFault};
 
 /// Media type of error bodies.
 const PROBLEM_JSON: &str = "application/problem+json";
@@ -17,8 +20,28 @@ const PROBLEM_JSON: &str = "application/problem+json";
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// No key, or a key that is not configured.
-    #[error("a valid API key is required (X-API-Key or Authorization: ApiKey)")]
+    #[error(
+        "a valid API key is required (X-API-Key, Authorization: ApiKey or Authorization: Basic)"
+    )]
     Unauthorized,
+    /// A signature (or its timestamp) that does not prove the body.
+    #[error("{message}")]
+    BadSignature {
+        /// The header at fault.
+        header: String,
+        /// The rule broken.
+        rule: &'static str,
+        /// What to fix.
+        message: String,
+    },
+    /// A valid credential of a source this route does not accept.
+    #[error("this route does not accept requests from source '{sender}' (it accepts: {})", list(.allowed))]
+    SourceNotAllowed {
+        /// The credential's source.
+        sender: Source,
+        /// The sources the route accepts.
+        allowed: Vec<Source>,
+    },
     /// An admin route without a configured admin token (`Authorization: Bearer <token>`).
     #[error("a valid admin token is required (Authorization: Bearer <token>)")]
     AdminUnauthorized,
@@ -75,7 +98,67 @@ pub enum ApiError {
     Internal(#[source] anyhow::Error),
 }
 
+fn list(sources: &[Source]) -> String {
+    let names: Vec<&str> = sources.iter().map(|s| s.as_str()).collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
 impl ApiError {
+    /// A refused signature of `source`, naming the header at fault.
+    pub fn signature(fault: SignatureFault, check: &SignatureCheck, source: Source) -> Self {
+        let header = if fault.is_about_timestamp() {
+            check.timestamp_header.as_deref().unwrap_or_default()
+        } else {
+            check.header.as_str()
+        };
+        let message = match fault {
+            SignatureFault::Missing => {
+                format!("{header} is required: source '{source}' signs its requests")
+            }
+            SignatureFault::Malformed => {
+                format!("{header} must be sha256=<base64> or sha256=<hex> of an HMAC-SHA256")
+            }
+            SignatureFault::Mismatch => format!(
+                "{header} does not match the body signed with any secret of source '{source}'"
+            ),
+            SignatureFault::TimestampMissing => {
+                format!("{header} is required: a Unix time in seconds, signed with the body")
+            }
+            SignatureFault::TimestampStale => format!("{header} is outside the accepted window"),
+        };
+        Self::BadSignature {
+            header: header.to_owned(),
+            rule: fault.rule(),
+            message,
+        }
+    }
+
+    /// The `reason` label of an authentication failure.
+    pub fn auth_reason(&self) -> &'static str {
+        match self {
+            Self::SourceNotAllowed { .. } => "source_not_allowed",
+            Self::BadSignature { .. } => "signature",
+            Self::TooLarge { .. } | Self::BadBody => "body",
+            _ => "credential",
+        }
+    }
+
+    /// Maps an error reading a body with a limit: over the limit is 413, anything else 400.
+    pub fn from_body_error(error: &axum::Error, limit: usize) -> Self {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(cause) = source {
+            if cause.is::<http_body_util::LengthLimitError>() {
+                return Self::TooLarge { limit };
+            }
+            source = cause.source();
+        }
+        Self::BadBody
+    }
+
     /// Maps axum's body rejection: over the limit is 413, anything else 400.
     pub fn from_body_rejection(rejection: BytesRejection, limit: usize) -> Self {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -87,7 +170,10 @@ impl ApiError {
 
     fn status(&self) -> StatusCode {
         match self {
-            Self::Unauthorized | Self::AdminUnauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::AdminUnauthorized | Self::BadSignature { .. } => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::SourceNotAllowed { .. } => StatusCode::FORBIDDEN,
             Self::AdminDisabled => StatusCode::FORBIDDEN,
             Self::MalformedJson(_) | Self::InvalidHeader { .. } | Self::BadBody => {
                 StatusCode::BAD_REQUEST
@@ -105,6 +191,8 @@ impl ApiError {
     fn slug(&self) -> &'static str {
         match self {
             Self::Unauthorized | Self::AdminUnauthorized => "unauthorized",
+            Self::BadSignature { .. } => "bad-signature",
+            Self::SourceNotAllowed { .. } => "source-not-allowed",
             Self::AdminDisabled => "admin-disabled",
             Self::MalformedJson(_) => "malformed-json",
             Self::Invalid(_) | Self::InvalidHeader { .. } => "validation",
@@ -125,7 +213,7 @@ impl IntoResponse for ApiError {
         // The scheme a 401 asks for: the admin API takes bearer tokens, the webhooks API keys.
         let scheme = match self {
             Self::AdminUnauthorized => "Bearer",
-            _ => "ApiKey",
+            _ => "ApiKey, Basic",
         };
         let mut body = json!({
             "type": format!("urn:cxrelay:problem:{}", self.slug()),
@@ -141,6 +229,14 @@ impl IntoResponse for ApiError {
             Self::InvalidHeader { header, rule, .. } => {
                 body["field"] = json!(header);
                 body["rule"] = json!(rule);
+            }
+            Self::BadSignature { header, rule, .. } => {
+                body["field"] = json!(header);
+                body["rule"] = json!(rule);
+            }
+            Self::SourceNotAllowed { .. } => {
+                body["field"] = json!("source");
+                body["rule"] = json!("allowed_sources");
             }
             Self::MalformedJson(_) => {
                 body["field"] = json!("$");

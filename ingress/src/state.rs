@@ -1,12 +1,13 @@
 //! What the request handlers share.
 
-use cxrelay_core::config::{AdminTokens, ApiKeys};
+use cxrelay_core::config::AdminTokens;
 use cxrelay_core::replay::Replayer;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 
 use cxrelay_core::amqp::Publisher;
 
+use crate::auth::Authenticator;
 use crate::drain::Drain;
 
 /// Shared state of both listeners.
@@ -16,10 +17,12 @@ pub struct AppState {
     pub publisher: Publisher,
     /// Event status reads and readiness.
     pub db: PgPool,
-    /// Accepted inbound keys.
-    pub api_keys: ApiKeys,
-    /// Named tokens of the admin API; none disables it.
+    /// Who may send to the public routes.
+    pub authenticator: Authenticator,
+    /// Named tokens of the admin listener; none closes every admin route but `/healthz`.
     pub admin_tokens: AdminTokens,
+    /// Whether `/metrics` is served without a token.
+    pub metrics_open: bool,
     /// Runs replays for the admin API.
     pub replayer: Replayer,
     /// Largest accepted body, bytes.

@@ -32,13 +32,16 @@ fn a_malformed_address_stops_start_up_with_one_line_naming_it() {
 }
 
 #[test]
-fn missing_api_keys_are_named_once_the_connections_are_set() {
+fn missing_inbound_keys_are_named_once_the_connections_are_set() {
     let (code, stderr) = run_ingress(&[
         ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
         ("AMQP_URL", "amqp://127.0.0.1:1"),
     ]);
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("CXRELAY_INGRESS__API_KEYS"), "{stderr}");
+    assert!(
+        stderr.contains("CXRELAY_INGRESS__SOURCES__API__KEYS"),
+        "{stderr}"
+    );
 }
 
 #[test]

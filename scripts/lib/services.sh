@@ -274,10 +274,15 @@ ensure_db_role() {
 }
 
 # One HTTP GET: true on a 2xx answer. Uses curl, or bash's /dev/tcp where curl is missing.
+# With CX_HTTP_BEARER set, sends it as `Authorization: Bearer` (the ingress admin listener).
 cx_http_ok() {
-  local url=$1
+  local url=$1 bearer=${CX_HTTP_BEARER:-}
   if command -v curl >/dev/null 2>&1; then
-    curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null
+    if [ -n "$bearer" ]; then
+      curl -fsS -o /dev/null --max-time 2 -H "Authorization: Bearer $bearer" "$url" 2>/dev/null
+    else
+      curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null
+    fi
     return
   fi
   local rest=${url#http://}
@@ -288,10 +293,12 @@ cx_http_ok() {
   # shellcheck disable=SC2016 # expanded by the inner shell
   timeout 3 bash -c '
     exec 3<>"/dev/tcp/$0/$1" || exit 1
-    printf "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n" "$2" "$0" >&3
+    auth=""
+    [ -n "$3" ] && auth="Authorization: Bearer $3\r\n"
+    printf "GET %s HTTP/1.0\r\nHost: %s\r\n${auth}\r\n" "$2" "$0" >&3
     IFS=" " read -r _ status _ <&3
     case $status in 2??) exit 0 ;; *) exit 1 ;; esac
-  ' "$host" "$port" "$path" 2>/dev/null
+  ' "$host" "$port" "$path" "$bearer" 2>/dev/null
 }
 
 # wait_http URL TIMEOUT [PID]: waits up to TIMEOUT seconds for URL to answer 2xx. With PID, gives

@@ -18,9 +18,12 @@ const ADMIN_TOKEN: &str = "adm-9f8e7d6c5b4a3921";
 fn with_admin_token() -> AppOptions {
     AppOptions {
         customize: Some(Arc::new(|settings| {
-            settings.ingress.admin_tokens =
-                AdminTokens::parse([format!("ops-bot:{ADMIN_TOKEN}"), "alice:other".into()])
-                    .unwrap();
+            settings.ingress.admin_tokens = AdminTokens::parse([
+                format!("harness:{}", cxrelay_tests::app::ADMIN_TOKEN),
+                format!("ops-bot:{ADMIN_TOKEN}"),
+                "alice:other".into(),
+            ])
+            .unwrap();
         })),
         ..AppOptions::default()
     }
@@ -171,6 +174,9 @@ async fn the_admin_api_replays_only_for_a_known_token_and_names_bad_fields() {
 async fn without_admin_tokens_the_replay_api_says_it_is_disabled() {
     let app = spawn_app(AppOptions {
         workers: 0,
+        customize: Some(Arc::new(|settings| {
+            settings.ingress.admin_tokens = AdminTokens::default();
+        })),
         ..AppOptions::default()
     })
     .await;

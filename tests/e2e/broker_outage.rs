@@ -44,8 +44,7 @@ async fn an_unreachable_broker_gives_503_with_retry_after_and_202_returns_withou
         refused += 1;
     }
     let ready = app
-        .http
-        .get(format!("{}/readyz", app.admin_url))
+        .admin_get(&format!("{}/readyz", app.admin_url))
         .send()
         .await
         .unwrap();

@@ -17,6 +17,7 @@ mod delivery_policy;
 mod flow_run;
 mod genesys_failures;
 mod idempotency;
+mod inbound_auth;
 mod install_trigger;
 mod intake_rejections;
 mod metrics;

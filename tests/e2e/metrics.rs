@@ -3,8 +3,7 @@ use serde_json::{json, Value};
 
 async fn scrape(app: &cxrelay_tests::TestApp, base: &str) -> String {
     let response = app
-        .http
-        .get(format!("{base}/metrics"))
+        .admin_get(&format!("{base}/metrics"))
         .send()
         .await
         .unwrap();
@@ -34,6 +33,7 @@ async fn both_admin_listeners_expose_intake_outcome_and_downstream_metrics() {
     for expected in [
         r#"cxrelay_intake_total{kind="cognigy.fallback",status="202"}"#,
         r#"cxrelay_intake_total{kind="cognigy.fallback",status="401"}"#,
+        r#"cxrelay_auth_failures_total{route="fallback",reason="credential"} 1"#,
         "cxrelay_publish_confirm_seconds",
     ] {
         assert!(

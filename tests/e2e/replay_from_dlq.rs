@@ -31,6 +31,8 @@ fn envelope(event_id: Uuid, session: &str) -> Vec<u8> {
         idempotency_key: None,
         attempt: 3,
         generation: 0,
+        source: None,
+        key_name: None,
         payload: json!({"sessionId": session, "userId": "u", "text": "help"}),
     })
     .to_bytes()

@@ -229,6 +229,8 @@ async fn a_redelivery_after_the_turn_was_recorded_does_not_message_the_customer_
         idempotency_key: None,
         attempt: 0,
         generation: 0,
+        source: None,
+        key_name: None,
         payload: body,
     };
     broker::publish_envelope(

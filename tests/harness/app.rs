@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use cxrelay_core::amqp::Topology;
-use cxrelay_core::config::{ApiKeys, CognigyEndpoint, RateSettings, Settings};
+use cxrelay_core::config::{AdminTokens, ApiKeys, CognigyEndpoint, RateSettings, Settings};
 use cxrelay_core::kinds::Target;
 use cxrelay_sim::{RunningSim, SimConfig};
 use reqwest::Response;
@@ -19,6 +19,8 @@ use crate::{broker, database, wait};
 
 /// The inbound key every test app accepts.
 pub const API_KEY: &str = "test-key-0f3c9a";
+/// The admin bearer token every test app accepts (name `harness`): readiness and metrics need it.
+pub const ADMIN_TOKEN: &str = "test-admin-token-5d2b";
 /// The OAuth client the simulator accepts.
 pub const CLIENT_ID: &str = "test-client";
 /// Its secret.
@@ -104,6 +106,8 @@ pub fn settings_for(db_url: &str, amqp_url: &str, prefix: &str, sim_url: &str) -
     settings.ingress.addr = any_port;
     settings.ingress.admin_addr = any_port;
     settings.ingress.api_keys = ApiKeys::new([API_KEY]);
+    settings.ingress.admin_tokens =
+        AdminTokens::parse([format!("harness:{ADMIN_TOKEN}")]).expect("the harness admin token");
     settings.ingress.confirm_timeout_ms = 2_000;
     settings.worker.admin_addr = any_port;
     // Short retry tiers keep retry tests fast; the mechanism is the same.
@@ -194,6 +198,7 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         .await
         .expect("build the ingress");
     let public_url = format!("http://{}", ingress.public_addr());
+    let publisher = ingress.publisher();
     let admin_url = format!("http://{}", ingress.admin_addr());
     let mut tasks = vec![tokio::spawn(async move {
         let _ = ingress.run_until_stopped(std::future::pending()).await;
@@ -221,7 +226,15 @@ pub async fn spawn_app(options: AppOptions) -> TestApp {
         settings,
         tasks,
     };
-    app.wait_ready(&app.admin_url).await;
+    if app.settings.ingress.admin_tokens.is_empty() {
+        // Without admin tokens /readyz is closed too: wait for what it would report.
+        wait::until("the ingress's broker connection", PATIENCE, || async {
+            publisher.is_connected().then_some(())
+        })
+        .await;
+    } else {
+        app.wait_ready(&app.admin_url).await;
+    }
     // A standby consumer of the single-active-consumer queue counts as consuming: every
     // worker reports ready once all its consumers are registered.
     for url in &app.worker_admin_urls {
@@ -235,10 +248,15 @@ impl TestApp {
     pub async fn wait_ready(&self, base: &str) {
         let url = format!("{base}/readyz");
         wait::until(&format!("{url} to be ready"), PATIENCE, || async {
-            let response = self.http.get(&url).send().await.ok()?;
+            let response = self.admin_get(&url).send().await.ok()?;
             response.status().is_success().then_some(())
         })
         .await;
+    }
+
+    /// A GET of an admin listener's `url` with the harness's admin token.
+    pub fn admin_get(&self, url: &str) -> reqwest::RequestBuilder {
+        self.http.get(url).bearer_auth(ADMIN_TOKEN)
     }
 
     /// POSTs `body` to `path` with the test key.

@@ -56,12 +56,21 @@ pub async fn delete_topology(topology: &Topology) {
 
 /// Takes every message out of `queue` and returns the event ids they carry, in queue order.
 pub async fn drain_event_ids(queue: &str) -> Vec<String> {
+    drain_envelopes(queue)
+        .await
+        .into_iter()
+        .map(|envelope| envelope.event_id.to_string())
+        .collect()
+}
+
+/// Takes every message out of `queue` and returns the envelopes, in queue order.
+pub async fn drain_envelopes(queue: &str) -> Vec<cxrelay_core::envelope::EventEnvelope> {
     use lapin::options::{BasicAckOptions, BasicGetOptions};
     let connection = cxrelay_core::amqp::connect(&SecretString::from(amqp_url()), "cxrelay-test")
         .await
         .expect("connect to RabbitMQ with CXRELAY_TEST_AMQP_URL");
     let channel = connection.create_channel().await.expect("open a channel");
-    let mut ids = Vec::new();
+    let mut envelopes = Vec::new();
     while let Some(message) = channel
         .basic_get(queue, BasicGetOptions::default())
         .await
@@ -70,7 +79,7 @@ pub async fn drain_event_ids(queue: &str) -> Vec<String> {
         let envelope = cxrelay_core::envelope::QueueMessage::from_bytes(&message.delivery.data)
             .expect("a queued message decodes")
             .into_envelope();
-        ids.push(envelope.event_id.to_string());
+        envelopes.push(envelope);
         message
             .delivery
             .ack(BasicAckOptions::default())
@@ -78,7 +87,7 @@ pub async fn drain_event_ids(queue: &str) -> Vec<String> {
             .expect("ack");
     }
     let _ = connection.close(200, "done").await;
-    ids
+    envelopes
 }
 
 /// Puts `envelope` straight into `queue` (persistent), as a broker redelivery would bring it

@@ -48,8 +48,9 @@ pub async fn begin_event(
         + chrono::Duration::from_std(deadline).unwrap_or(chrono::Duration::MAX);
     let started: Option<(i32, DateTime<Utc>)> = sqlx::query_as(
         "INSERT INTO events (id, kind, target, status, request_id, idempotency_key, payload,
-                             received_at, attempts, retries, generation, deadline_at)
-         VALUES ($1, $2, $3, 'processing', $4, $5, $6, $7, 1, $8, $9, $10)
+                             received_at, attempts, retries, generation, deadline_at,
+                             source, key_name)
+         VALUES ($1, $2, $3, 'processing', $4, $5, $6, $7, 1, $8, $9, $10, $11, $12)
          ON CONFLICT (id) DO UPDATE
             SET status = 'processing', attempts = events.attempts + 1,
                 retries = EXCLUDED.retries, next_attempt_at = NULL, updated_at = now(),
@@ -69,6 +70,8 @@ pub async fn begin_event(
     .bind(i32::try_from(envelope.attempt).unwrap_or(i32::MAX))
     .bind(i32::try_from(envelope.generation).unwrap_or(i32::MAX))
     .bind(deadline_at)
+    .bind(&envelope.source)
+    .bind(&envelope.key_name)
     .fetch_optional(&mut *tx)
     .await?;
     let Some((number, deadline_at)) = started else {

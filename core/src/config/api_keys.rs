@@ -33,6 +33,11 @@ impl ApiKeys {
         )
     }
 
+    /// The keys, in the configured order.
+    pub fn secrets(&self) -> impl Iterator<Item = &SecretString> {
+        self.0.iter()
+    }
+
     /// True when no key is configured.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

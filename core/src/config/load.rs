@@ -10,6 +10,10 @@ use super::{ConfigError, Settings};
 /// Prefix of every cxrelay environment variable; `__` separates section and field.
 pub(super) const ENV_PREFIX: &str = "CXRELAY_";
 
+/// Suffix of a variable that names a file holding the value (`..._FILE=/run/secrets/x`), as
+/// Docker and Kubernetes mount secrets: the secret then never sits in the environment.
+const FILE_SUFFIX: &str = "_file";
+
 /// Settings from defaults, then `file` (when given), then the environment.
 ///
 /// A file that is named but missing is an error: a typo in `--config` must not silently fall
@@ -37,26 +41,48 @@ pub(super) fn layered(file: Option<&Path>) -> Result<Figment, ConfigError> {
     // Environment values go in as the strings they are: figment's own Env provider would read
     // `0123` as the number 123 and so change a key or secret. `extract_lossy` still turns
     // "8080" into a number where a field wants one.
-    for (key, value) in environment() {
+    for (key, value) in environment()? {
         figment = figment.merge(Serialized::default(&key, value));
     }
     Ok(figment)
 }
 
-/// cxrelay's environment variables as (dotted settings key, raw value) pairs.
-fn environment() -> Vec<(String, String)> {
+/// cxrelay's environment variables as (dotted settings key, raw value) pairs; a `..._FILE`
+/// variable gives the value of its setting from the file it names (trailing newlines dropped).
+fn environment() -> Result<Vec<(String, String)>, ConfigError> {
     let prefixed = Env::prefixed(ENV_PREFIX).split("__");
-    let urls = Env::raw().only(&["DATABASE_URL", "AMQP_URL"]).map(|key| {
-        key.as_str()
-            .to_ascii_lowercase()
-            .replacen('_', ".", 1)
-            .into()
-    });
-    prefixed
-        .iter()
-        .chain(urls.iter())
-        .map(|(key, value)| (key.as_str().to_owned(), value))
-        .collect()
+    let urls = Env::raw()
+        .only(&[
+            "DATABASE_URL",
+            "AMQP_URL",
+            "DATABASE_URL_FILE",
+            "AMQP_URL_FILE",
+        ])
+        .map(|key| {
+            key.as_str()
+                .to_ascii_lowercase()
+                .replacen('_', ".", 1)
+                .into()
+        });
+    let mut pairs = Vec::new();
+    for (key, value) in prefixed.iter().chain(urls.iter()) {
+        let key = key.as_str().to_owned();
+        match key.strip_suffix(FILE_SUFFIX) {
+            Some(setting) => pairs.push((setting.to_owned(), read_value_file(setting, &value)?)),
+            None => pairs.push((key, value)),
+        }
+    }
+    Ok(pairs)
+}
+
+/// The value in `path` for `setting`. The error names the variable and the file, never content.
+fn read_value_file(setting: &str, path: &str) -> Result<String, ConfigError> {
+    let content = std::fs::read_to_string(path).map_err(|error| ConfigError {
+        key: setting.to_owned(),
+        env: format!("{}_FILE", env_name(setting)),
+        problem: format!("cannot read {path}: {error}"),
+    })?;
+    Ok(content.trim_end_matches(['\n', '\r']).to_owned())
 }
 
 /// The environment variable that sets a dotted settings key.
@@ -110,6 +136,28 @@ mod tests {
             );
             assert_eq!(settings.amqp.url.unwrap().expose_secret(), "amqp://h");
             assert_eq!(settings.amqp.prefix, "cxrelay");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_file_variable_gives_its_setting_the_file_content() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("keys", "genesys-2026:k3y-from-a-file\n")?;
+            jail.create_file("db", "postgres://u:pw@h/db\n")?;
+            jail.set_env("CXRELAY_INGRESS__SOURCES__GENESYS__KEYS_FILE", "keys");
+            jail.set_env("DATABASE_URL_FILE", "db");
+            let settings = load(None).unwrap();
+            let keys = &settings.ingress.sources.genesys.keys;
+            assert_eq!(keys.identify("k3y-from-a-file"), Some("genesys-2026"));
+            assert_eq!(
+                settings.database.url.unwrap().expose_secret(),
+                "postgres://u:pw@h/db"
+            );
+            jail.set_env("CXRELAY_INGRESS__ADMIN_TOKENS_FILE", "missing-file");
+            let err = load(None).unwrap_err();
+            assert_eq!(err.env, "CXRELAY_INGRESS__ADMIN_TOKENS_FILE");
+            assert!(err.to_string().contains("missing-file"), "{err}");
             Ok(())
         });
     }
@@ -203,6 +251,25 @@ mod tests {
                 format!("{:?}", defaults.replay)
             );
             assert_eq!(from_file.retention, defaults.retention);
+            assert_eq!(
+                from_file.ingress.route_sources,
+                defaults.ingress.route_sources
+            );
+            assert_eq!(
+                from_file.ingress.metrics_open,
+                defaults.ingress.metrics_open
+            );
+            for source in crate::config::Source::ALL {
+                let (file, default) = (
+                    from_file.ingress.sources.get(source),
+                    defaults.ingress.sources.get(source),
+                );
+                assert_eq!(file.signature_header, default.signature_header);
+                assert_eq!(
+                    file.timestamp_tolerance_secs,
+                    default.timestamp_tolerance_secs
+                );
+            }
             Ok(())
         });
     }

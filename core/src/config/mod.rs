@@ -5,7 +5,6 @@
 //! names. Each binary then checks the settings it needs with one of the `require_*` methods, so a
 //! missing setting stops start-up with one line naming it.
 
-mod admin_tokens;
 mod api_keys;
 mod delivery;
 mod error;
@@ -16,12 +15,13 @@ mod example_file;
 mod genesys;
 mod keys;
 mod load;
+mod named_secrets;
 mod problems;
 mod replay;
 mod retention;
+mod sources;
 mod stringish;
 
-pub use admin_tokens::AdminTokens;
 pub use api_keys::ApiKeys;
 pub use delivery::{
     BreakerSettings, DeadlineSettings, RateSettings, DEFAULT_RETRY_DELAYS_MS, DEFAULT_RETRY_JITTER,
@@ -30,9 +30,14 @@ pub use error::ConfigError;
 pub use genesys::{GenesysEndpoints, GENESYS_REGIONS};
 pub use keys::{is_setting, key_matches, key_of_env, setting_keys, ANY_NAME};
 pub use load::{env_name, load};
+pub use named_secrets::{AdminTokens, NamedSecrets};
 pub use problems::{load_checked, unknown_variables, CheckedSettings};
 pub use replay::ReplaySettings;
 pub use retention::RetentionSettings;
+pub use sources::{
+    RouteSources, Source, SourceSettings, SourcesSettings, DEFAULT_SIGNATURE_HEADER,
+    DEFAULT_TIMESTAMP_TOLERANCE_SECS,
+};
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -119,12 +124,22 @@ impl Default for AmqpSettings {
 pub struct IngressSettings {
     /// Public webhook listener.
     pub addr: SocketAddr,
-    /// Admin listener (health, readiness); bind it to a private address.
+    /// Admin listener (health, readiness, metrics, OpenAPI, replay API); bind it to a private
+    /// address.
     pub admin_addr: SocketAddr,
-    /// Accepted inbound API keys (comma-separated in the environment). Only from env or a file.
+    /// Legacy inbound API keys, added to source `api` (comma-separated in the environment).
+    /// Only from env or a file.
     pub api_keys: ApiKeys,
-    /// Named bearer tokens of the admin API (`name:token`, comma-separated); none disables it.
+    /// Each inbound source's keys and HMAC secrets.
+    pub sources: SourcesSettings,
+    /// Which sources each public route accepts.
+    pub route_sources: RouteSources,
+    /// Named bearer tokens of the admin listener (`name:token`, comma-separated); every admin
+    /// route but `/healthz` needs one, and none configured closes them all.
     pub admin_tokens: AdminTokens,
+    /// Serve `/metrics` on the admin listener without a token (for a scraper on a private
+    /// network that cannot send one).
+    pub metrics_open: bool,
     /// Largest accepted request body in bytes. Cognigy's HTTP Request node sends at most 65 kB.
     pub body_limit_bytes: usize,
     /// How long a request waits for the broker's publisher confirm before answering 503.
@@ -141,7 +156,10 @@ impl Default for IngressSettings {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             admin_addr: SocketAddr::from(([127, 0, 0, 1], 8081)),
             api_keys: ApiKeys::default(),
+            sources: SourcesSettings::default(),
+            route_sources: RouteSources::default(),
             admin_tokens: AdminTokens::default(),
+            metrics_open: false,
             body_limit_bytes: 64 * 1024,
             confirm_timeout_ms: 5_000,
             retry_after_secs: 5,
@@ -411,8 +429,16 @@ impl Settings {
     pub fn require_ingress(&self) -> Result<(), ConfigError> {
         self.require_database_url()?;
         self.require_amqp_url()?;
-        if self.ingress.api_keys.is_empty() {
-            return Err(ConfigError::missing("ingress.api_keys"));
+        let any_source = Source::ALL
+            .into_iter()
+            .any(|source| self.ingress.sources.get(source).has_credentials());
+        if self.ingress.api_keys.is_empty() && !any_source {
+            return Err(ConfigError::invalid(
+                "ingress.sources",
+                "no inbound source has a key or an HMAC secret: set \
+                 CXRELAY_INGRESS__SOURCES__API__KEYS=name:key (or the COGNIGY or GENESYS source's \
+                 KEYS or HMAC_SECRETS)",
+            ));
         }
         self.replay.check()?;
         self.check_amqp_prefix()

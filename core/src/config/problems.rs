@@ -231,7 +231,7 @@ mod tests {
                 "genesys.client_id",
                 "genesys.client_secret",
                 "genesys.fallback_flow_id",
-                "ingress.api_keys",
+                "ingress.sources",
             ] {
                 assert!(keys.contains(&expected), "{expected} in {keys:?}");
             }

@@ -87,6 +87,8 @@ struct StoredEvent {
     received_at: chrono::DateTime<chrono::Utc>,
     request_id: Option<String>,
     idempotency_key: Option<String>,
+    source: Option<String>,
+    key_name: Option<String>,
 }
 
 /// Replays event `event_id` if it is eligible (see the module documentation).
@@ -98,7 +100,7 @@ pub(crate) async fn replay_event(
     // The lock is held until commit or rollback: a worker's begin_event on this event waits.
     let stored: Option<StoredEvent> = sqlx::query_as(
         "SELECT kind, status, reason, generation, payload, received_at, request_id,
-                idempotency_key
+                idempotency_key, source, key_name
            FROM events WHERE id = $1 FOR UPDATE",
     )
     .bind(event_id)
@@ -149,6 +151,9 @@ pub(crate) async fn replay_event(
         idempotency_key: stored.idempotency_key,
         attempt: 0,
         generation: u32::try_from(generation).unwrap_or(u32::MAX),
+        // Who sent it first stays on the event; the replay's actor is in the audit log.
+        source: stored.source,
+        key_name: stored.key_name,
         payload,
     };
     publish(run.publisher, &envelope).await?;

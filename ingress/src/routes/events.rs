@@ -21,6 +21,9 @@ pub struct EventStatus {
     status: String,
     request_id: Option<String>,
     idempotency_key: Option<String>,
+    /// The inbound source that sent it, and the name of the key that authenticated it.
+    source: Option<String>,
+    key_name: Option<String>,
     attempts: i32,
     retries: i32,
     /// Replays of the event (0 until an operator replays it).
@@ -70,7 +73,8 @@ pub async fn event_status(
         message: "the event id must be a UUID".to_owned(),
     })?;
     let event: Option<EventStatus> = sqlx::query_as(
-        "SELECT id, kind, target, status, request_id, idempotency_key, attempts, retries,
+        "SELECT id, kind, target, status, request_id, idempotency_key, source, key_name,
+                attempts, retries,
                 generation, repeats, reason, last_http_status, last_error_code, last_error,
                 last_correlation_id, result,
                 received_at, created_at, updated_at, finished_at, deadline_at, next_attempt_at

@@ -5,6 +5,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use axum::Extension;
 use cxrelay_core::kinds::{
     BotFailureEvent, BotSessionEvent, ConversationEndEvent, EventKind, FallbackEvent, FlowRunEvent,
     VirtualAgentEvent,
@@ -13,6 +14,7 @@ use cxrelay_core::validation::FieldError;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::auth::Caller;
 use crate::intake::{accept, Validated};
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -96,10 +98,11 @@ impl Intake for ConversationEndEvent {
 /// Validates the body as a `T` and makes it a durable event: 202 with its id.
 pub async fn accept_event<T: Intake>(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    accept(&state, T::KIND, &headers, body, |raw| {
+    accept(&state, T::KIND, &caller, &headers, body, |raw| {
         let event = T::validate(raw, &state)?;
         Ok(Validated {
             natural_key: event.natural_key(),

@@ -20,14 +20,14 @@ use cxrelay_core::kinds::{
 use intake_routes::accept_event;
 
 use crate::admin_auth::require_admin_token;
-use crate::auth::require_api_key;
+use crate::auth::require_caller;
 use crate::intake_metrics::count_intake;
 use crate::state::AppState;
 
 /// Header that carries the request id in and out, and into the event envelope.
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// The public listener: every route needs an API key.
+/// The public listener: every route needs a credential of a source the route accepts.
 pub fn public_router(state: AppState) -> Router {
     let request_id = axum::http::HeaderName::from_static(REQUEST_ID_HEADER);
     Router::new()
@@ -51,8 +51,8 @@ pub fn public_router(state: AppState) -> Router {
         )
         .route("/v1/events/{id}", get(events::event_status))
         .route_layer(middleware::from_fn_with_state(
-            state.api_keys.clone(),
-            require_api_key,
+            state.authenticator.clone(),
+            require_caller,
         ))
         // Outside the key check, so that refused requests are counted too.
         .route_layer(middleware::from_fn(count_intake))
@@ -65,20 +65,23 @@ pub fn public_router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
-/// The admin listener: health, readiness and metrics, and the admin API (`/admin/v1`, bearer
-/// tokens); bind it to a private address.
+/// The admin listener: every route but `/healthz` (and `/metrics` when `ingress.metrics_open`)
+/// needs an admin bearer token; bind it to a private address.
 pub fn admin_router(state: AppState) -> Router {
-    let admin_api = Router::new()
+    let mut protected = Router::new()
         .route("/admin/v1/replay", post(admin_replay::replay))
+        .route("/readyz", get(admin::readyz));
+    let mut open = Router::new().route("/healthz", get(admin::healthz));
+    if state.metrics_open {
+        open = open.route("/metrics", get(admin::metrics));
+    } else {
+        protected = protected.route("/metrics", get(admin::metrics));
+    }
+    let protected = protected
         .route_layer(middleware::from_fn_with_state(
             state.admin_tokens.clone(),
             require_admin_token,
         ))
         .layer(DefaultBodyLimit::max(state.body_limit));
-    Router::new()
-        .merge(admin_api)
-        .route("/healthz", get(admin::healthz))
-        .route("/readyz", get(admin::readyz))
-        .route("/metrics", get(admin::metrics))
-        .with_state(state)
+    Router::new().merge(protected).merge(open).with_state(state)
 }

@@ -135,7 +135,12 @@ impl ChildProcess {
                 if let Some(status) = exited {
                     return Some(Err(status));
                 }
-                let response = http.get(url).send().await.ok()?;
+                let response = http
+                    .get(url)
+                    .bearer_auth(crate::app::ADMIN_TOKEN)
+                    .send()
+                    .await
+                    .ok()?;
                 response.status().is_success().then_some(Ok(()))
             }
         })

@@ -86,7 +86,12 @@ impl ProcessPipeline {
 
     async fn readiness(&self, admin_url: &str) -> (u16, Value) {
         let url = format!("{admin_url}/readyz");
-        let response = self.http.get(&url).send().await;
+        let response = self
+            .http
+            .get(&url)
+            .bearer_auth(crate::app::ADMIN_TOKEN)
+            .send()
+            .await;
         let response = response.unwrap_or_else(|e| panic!("GET {url}: {e}"));
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))

@@ -8,7 +8,7 @@ use std::sync::{Mutex, PoisonError};
 use cxrelay_core::config::Settings;
 use secrecy::ExposeSecret;
 
-use crate::app::API_KEY;
+use crate::app::{ADMIN_TOKEN, API_KEY};
 
 /// Level filter of the processes' logs when the test's own `RUST_LOG` sets none: enough to
 /// follow each event, without the dependencies' chatter.
@@ -52,6 +52,10 @@ pub fn settings_env(settings: &Settings) -> Vec<(String, String)> {
     env.set("CXRELAY_INGRESS__ADMIN_ADDR", ingress.admin_addr);
     // `ApiKeys` keeps its keys secret and does not give them back; `settings_for` sets this one.
     env.set("CXRELAY_INGRESS__API_KEYS", API_KEY);
+    env.set(
+        "CXRELAY_INGRESS__ADMIN_TOKENS",
+        format!("harness:{ADMIN_TOKEN}"),
+    );
     env.set(
         "CXRELAY_INGRESS__CONFIRM_TIMEOUT_MS",
         ingress.confirm_timeout_ms,

@@ -1,5 +1,6 @@
-//! Named bearer tokens of the ingress admin API (the replay API): each token has a name that
-//! the audit log records as the actor, so a replay says who asked for it without the secret.
+//! Named secrets: admin tokens, inbound API keys and HMAC secrets. Each secret has a name that
+//! logs, events and the audit log record in its place (who sent, who acted), so that a secret can
+//! be rotated (old and new valid together, under two names) and revoked alone.
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
@@ -7,27 +8,30 @@ use subtle::ConstantTimeEq;
 
 use super::stringish;
 
-/// One admin token and the name it acts under.
+/// One secret and the name it is known by.
 #[derive(Clone)]
 struct NamedToken {
     name: String,
     token: SecretString,
 }
 
-/// The configured admin tokens (`CXRELAY_INGRESS__ADMIN_TOKENS=alice:token1,ops-bot:token2`).
+/// A list of named secrets (`CXRELAY_INGRESS__ADMIN_TOKENS=alice:token1,ops-bot:token2`).
 /// Prints only the names; compared in constant time.
 #[derive(Clone, Default)]
-pub struct AdminTokens(Vec<NamedToken>);
+pub struct NamedSecrets(Vec<NamedToken>);
 
-impl std::fmt::Debug for AdminTokens {
+/// The named bearer tokens of the ingress admin listener; the name is the actor in the audit log.
+pub type AdminTokens = NamedSecrets;
+
+impl std::fmt::Debug for NamedSecrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<&str> = self.0.iter().map(|t| t.name.as_str()).collect();
-        write!(f, "AdminTokens({names:?}, secrets redacted)")
+        write!(f, "NamedSecrets({names:?}, secrets redacted)")
     }
 }
 
-impl AdminTokens {
-    /// Tokens from `name:token` entries; blank entries are dropped. The error names the entry
+impl NamedSecrets {
+    /// Secrets from `name:secret` entries; blank entries are dropped. The error names the entry
     /// by its position, never by its content (it holds a secret).
     pub fn parse<I, S>(entries: I) -> Result<Self, String>
     where
@@ -46,7 +50,7 @@ impl AdminTokens {
                 .map(|(n, t)| (n.trim(), t.trim()))
                 .filter(|(n, t)| !n.is_empty() && !t.is_empty())
                 .ok_or_else(|| {
-                    format!("entry {position} is not name:token (both parts are required)")
+                    format!("entry {position} is not name:secret (both parts are required)")
                 })?;
             if tokens.iter().any(|t| t.name == name) {
                 return Err(format!("the name '{name}' is given twice"));
@@ -59,12 +63,45 @@ impl AdminTokens {
         Ok(Self(tokens))
     }
 
-    /// True when no token is configured: the admin API is then disabled.
+    /// True when no secret is configured.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
-    /// The name of the token `presented` equals, if any. Every token is compared, each in
+    /// The names, in the configured order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|t| t.name.as_str())
+    }
+
+    /// The secrets with their names, in the configured order (for HMAC, where each secret is
+    /// tried as a key rather than compared).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &SecretString)> {
+        self.0.iter().map(|t| (t.name.as_str(), &t.token))
+    }
+
+    /// Whether `presented` is the secret named `name`, compared in constant time.
+    pub fn matches(&self, name: &str, presented: &str) -> bool {
+        self.0.iter().any(|named| {
+            named.name == name
+                && bool::from(
+                    named
+                        .token
+                        .expose_secret()
+                        .as_bytes()
+                        .ct_eq(presented.as_bytes()),
+                )
+        })
+    }
+
+    /// Adds a secret under `name` (used to fold the legacy key list into a source).
+    pub fn push(&mut self, name: String, secret: SecretString) {
+        self.0.push(NamedToken {
+            name,
+            token: secret,
+        });
+    }
+
+    /// The name of the secret `presented` equals, if any. Every token is compared, each in
     /// constant time, so timing reveals neither which token matched nor how much of one did.
     pub fn identify(&self, presented: &str) -> Option<&str> {
         let presented = presented.as_bytes();
@@ -84,7 +121,7 @@ impl AdminTokens {
     }
 }
 
-impl<'de> Deserialize<'de> for AdminTokens {
+impl<'de> Deserialize<'de> for NamedSecrets {
     /// Accepts a comma-separated string (the environment) or a list of `name:token` strings.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Self::parse(stringish::string_list(deserializer)?).map_err(serde::de::Error::custom)
