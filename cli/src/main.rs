@@ -4,13 +4,13 @@ use std::process::ExitCode;
 
 use clap::builder::NonEmptyStringValueParser;
 use clap::{Args, Parser, Subcommand};
-use cxrelay_core::startup::{run_with_settings, ConfigArgs};
+use cxrelay_core::startup::{run_main, run_with_settings, ConfigArgs};
 use uuid::Uuid;
 
 use cxrelay_cli::dead_letters::DeadLettersArgs;
 use cxrelay_cli::genesys_trigger::{MediaType, TriggerRequest, DEFAULT_NAME};
 use cxrelay_cli::replay::ReplayArgs;
-use cxrelay_cli::{dead_letters, genesys_trigger, migrate, replay, retention};
+use cxrelay_cli::{check, dead_letters, genesys_trigger, migrate, probe, replay, retention};
 
 /// Operate a cxrelay deployment.
 #[derive(Parser)]
@@ -26,6 +26,20 @@ struct Cli {
 enum Command {
     /// Create the database if it does not exist and apply every pending migration.
     Migrate,
+    /// Check the configuration (every problem at once), Postgres and pending migrations,
+    /// RabbitMQ, a Genesys token, the fallback flow and queues, and each Cognigy Endpoint; one
+    /// line per check saying what works or what to fix. Exits 1 if any check failed.
+    Check {
+        /// Check only the settings: connect to nothing (e.g. in CI, before a deployment).
+        #[arg(long)]
+        config_only: bool,
+    },
+    /// GET a URL and succeed on a 2xx answer, within 3 s (container health checks: the image
+    /// has no curl).
+    Probe {
+        /// The URL, e.g. http://127.0.0.1:8081/healthz.
+        url: String,
+    },
     /// One-time setup in the Genesys Cloud org.
     #[command(subcommand)]
     Genesys(GenesysCommand),
@@ -64,9 +78,25 @@ struct InstallTriggerArgs {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command;
+    // These two load no settings the usual way: `check` reads them itself to report every
+    // problem, not just the first, and a probe needs none.
+    match command {
+        Command::Check { config_only } => {
+            let report = check::run(cli.config.config.as_deref(), config_only).await;
+            print!("{report}");
+            return if report.failed() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+        Command::Probe { url } => return run_main("cxrelay probe", probe::run(&url)).await,
+        _ => {}
+    }
     run_with_settings("cxrelay", &cli.config, |settings| async move {
         match command {
             Command::Migrate => migrate::run(&settings).await,
+            Command::Check { .. } | Command::Probe { .. } => unreachable!("handled above"),
             Command::DeadLetters(args) => dead_letters::run(&settings, &args).await,
             Command::Replay(args) => replay::run(&settings, &args).await,
             Command::Retention => {

@@ -1,11 +1,13 @@
 # shellcheck shell=bash
 # Sourced by scripts/up and scripts/test: make sure PostgreSQL and RabbitMQ run on this machine
-# and that the `cxrelay` database role exists.
+# and that the `cxrelay` database role exists (and, for scripts/test, that docker-compose is
+# there to validate docker-compose.yml).
 #
 # Rules: a service that already runs is never stopped, restarted or reconfigured; a missing one is
 # installed from the distribution's packages (Debian/Ubuntu), a stopped one is started. Every
 # function prints one line saying what it found or did. CXRELAY_SKIP_SERVICES=1 turns every
-# function here into a no-op (for users who bring their own DATABASE_URL / AMQP_URL).
+# function here into a no-op (for users who bring their own DATABASE_URL / AMQP_URL), except the
+# tools: ensure_toolchain and ensure_docker_compose.
 
 CX_PG_HOST=127.0.0.1
 CX_PG_PORT=5432
@@ -201,6 +203,20 @@ ensure_rabbitmq() {
     cx_err "RabbitMQ: started, but nothing answers on $CX_AMQP_HOST:$CX_AMQP_PORT (see /var/log/rabbitmq/)"
     return 1
   fi
+}
+
+# docker-compose on PATH, for the test that validates docker-compose.yml with
+# `docker-compose config` (Debian's package parses the file without a Docker engine). Installed
+# from the distribution's packages when missing; one already installed is left as it is. A tool
+# like the C compiler, not a service: CXRELAY_SKIP_SERVICES does not skip it.
+ensure_docker_compose() {
+  if command -v docker-compose >/dev/null 2>&1; then
+    cx_say "docker-compose: $(docker-compose version --short 2>/dev/null || echo installed) (left as it is)"
+    return 0
+  fi
+  cx_say "docker-compose: not installed, installing it (to validate docker-compose.yml)"
+  cx_apt_install docker-compose || return 1
+  cx_say "docker-compose: installed ($(docker-compose version --short 2>/dev/null || echo ok))"
 }
 
 # Runs psql with SQL on the `postgres` database as the superuser: over TCP as `postgres` when

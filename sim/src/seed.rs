@@ -2,11 +2,13 @@
 //! (`cxrelay-sim --seed <file.json>`, or [`SimConfig::seed`](crate::SimConfig::seed)).
 //!
 //! ```json
-//! {"genesys": {"conversations": [ ...as POST /_sim/genesys/conversations takes... ]},
+//! {"genesys": {"conversations": [ ...as POST /_sim/genesys/conversations takes... ],
+//!              "flows": [ ...as POST /_sim/genesys/flows... ],
+//!              "queues": [ ...as POST /_sim/genesys/queues... ]},
 //!  "cognigy": {"endpoints": [ ...as POST /_sim/cognigy/endpoints... ],
 //!              "snapshots": [ ...as POST /_sim/cognigy/snapshots... ]}}
 //! ```
-//! Both sections and all three lists are optional; unknown fields are refused, so a typo
+//! Both sections and every list are optional; unknown fields are refused, so a typo
 //! fails the start instead of seeding half a demo.
 
 use std::path::Path;
@@ -15,7 +17,9 @@ use anyhow::{anyhow, Context};
 use serde::{Deserialize, Serialize};
 
 use crate::cognigy::resources::{EndpointSeed, SnapshotSeed};
+use crate::genesys::architect_flows::FlowSeed;
 use crate::genesys::conversation_seed::ConversationSeed;
+use crate::genesys::queues::QueueSeed;
 use crate::genesys::seeding;
 use crate::state::SimState;
 
@@ -38,6 +42,12 @@ pub struct GenesysSeed {
     /// Conversations, live or ended.
     #[serde(default)]
     pub conversations: Vec<ConversationSeed>,
+    /// Flow definitions (what `GET /api/v2/flows/{flowId}` shows).
+    #[serde(default)]
+    pub flows: Vec<FlowSeed>,
+    /// Routing queues (what `GET /api/v2/routing/queues/{queueId}` shows).
+    #[serde(default)]
+    pub queues: Vec<QueueSeed>,
 }
 
 /// The Cognigy part of a seed.
@@ -71,6 +81,12 @@ impl Seed {
             seeding::seed(state, conversation.clone())
                 .map_err(|problem| anyhow!("genesys.conversations[{index}]: {problem}"))?;
         }
+        for flow in &self.genesys.flows {
+            state.flows().put(flow.clone());
+        }
+        for queue in &self.genesys.queues {
+            state.queues().put(queue.clone());
+        }
         for snapshot in &self.cognigy.snapshots {
             state.cognigy().put_snapshot(snapshot.clone());
         }
@@ -96,6 +112,12 @@ mod tests {
         assert_eq!(conversations.len(), 2);
         assert!(conversations.iter().any(|c| c.end_time.is_none()));
         assert!(conversations.iter().any(|c| c.end_time.is_some()));
+        assert_eq!(seed.genesys.flows.len(), 1, "the fallback workflow");
+        assert_eq!(
+            seed.genesys.queues.len(),
+            2,
+            "the fallback and human queues"
+        );
         let endpoint = &seed.cognigy.endpoints[0];
         assert_eq!(endpoint.url_token, "demo-urltoken-0001");
         assert!(endpoint.active);

@@ -10,9 +10,11 @@ use crate::chaos::ChaosBook;
 use crate::cognigy::resources::ResourceStore;
 use crate::cognigy::sessions::SessionStore;
 use crate::faults::FaultBook;
+use crate::genesys::architect_flows::FlowStore;
 use crate::genesys::conversation_store::ConversationStore;
 use crate::genesys::flows::ExecutionStore;
 use crate::genesys::headers::RateWindow;
+use crate::genesys::queues::QueueStore;
 use crate::genesys::triggers::TriggerStore;
 use crate::holds::Holds;
 use crate::runtime_settings::RuntimeSettings;
@@ -108,6 +110,8 @@ struct Inner {
     chaos: ChaosBook,
     holds: Holds,
     executions: ExecutionStore,
+    flows: FlowStore,
+    queues: QueueStore,
     rate: RateWindow,
     settings: RuntimeSettings,
     conversations: ConversationStore,
@@ -130,6 +134,8 @@ impl SimState {
                 chaos: ChaosBook::default(),
                 holds: Holds::default(),
                 executions: ExecutionStore::default(),
+                flows: FlowStore::default(),
+                queues: QueueStore::default(),
                 rate: RateWindow::default(),
                 settings,
                 conversations: ConversationStore::default(),
@@ -173,6 +179,16 @@ impl SimState {
     /// Launched flow executions.
     pub fn executions(&self) -> &ExecutionStore {
         &self.inner.executions
+    }
+
+    /// Flow definitions (`GET /api/v2/flows/{flowId}`).
+    pub fn flows(&self) -> &FlowStore {
+        &self.inner.flows
+    }
+
+    /// Routing queues (`GET /api/v2/routing/queues/{queueId}`).
+    pub fn queues(&self) -> &QueueStore {
+        &self.inner.queues
     }
 
     /// The per-minute request counter behind the `inin-ratelimit-*` headers.

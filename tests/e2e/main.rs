@@ -7,6 +7,8 @@ mod admin_replay;
 mod bot_failure;
 mod bot_session;
 mod broker_outage;
+mod check;
+mod compose;
 mod concurrency;
 mod conversation_end;
 mod dashboard;

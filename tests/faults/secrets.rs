@@ -576,13 +576,16 @@ async fn dead_listed_and_replayed(
                         "URLToken": secrets.value(SUPPORT_TOKEN)});
     let dead = caller.run(FALLBACK, &doomed, "dead").await;
 
-    let cli_env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let cli_env: Vec<(&str, Option<&str>)> = env
+        .iter()
+        .map(|(k, v)| (k.as_str(), Some(v.as_str())))
+        .collect();
     let mut runs = Vec::new();
     for args in [
         &["dead-letters"][..],
         &["dead-letters", "--format", "json"][..],
     ] {
-        let run = cxrelay_with_env(pipeline.worker_settings(), &cli_env, args).await;
+        let run = cxrelay_with_env(pipeline.worker_settings(), args, &cli_env).await;
         assert!(run.status.success(), "cxrelay {args:?}: {run:#?}");
         runs.push((format!("cxrelay {}", args.join(" ")), run));
     }

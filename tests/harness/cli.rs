@@ -31,15 +31,27 @@ impl CliRun {
 
 /// Runs `cxrelay <args>` against the deployment `settings` describe, and waits for it.
 pub async fn cxrelay(settings: &Settings, args: &[&str]) -> CliRun {
-    cxrelay_with_env(settings, &[], args).await
+    cxrelay_with_env(settings, args, &[]).await
 }
 
-/// [`cxrelay`] with `env` added last (so it wins), e.g. `("RUST_LOG", "trace")`.
-pub async fn cxrelay_with_env(settings: &Settings, env: &[(&str, &str)], args: &[&str]) -> CliRun {
+/// Runs `cxrelay <args>` like [`cxrelay`], with `changes` made to its environment first: a
+/// variable given `Some(value)` is set to it (in place of the settings' own), one given `None`
+/// is removed. For settings `Settings` cannot hold, such as a malformed URL.
+pub async fn cxrelay_with_env(
+    settings: &Settings,
+    args: &[&str],
+    changes: &[(&str, Option<&str>)],
+) -> CliRun {
+    let mut env = settings_env(settings);
+    for (name, value) in changes {
+        env.retain(|(existing, _)| existing != name);
+        if let Some(value) = value {
+            env.push(((*name).to_owned(), (*value).to_owned()));
+        }
+    }
     let output = tokio::process::Command::new(binary_path("cxrelay"))
         .env_clear()
-        .envs(settings_env(settings))
-        .envs(env.iter().copied())
+        .envs(env)
         .args(args)
         .output()
         .await

@@ -8,7 +8,7 @@ use figment::Figment;
 use super::{ConfigError, Settings};
 
 /// Prefix of every cxrelay environment variable; `__` separates section and field.
-const ENV_PREFIX: &str = "CXRELAY_";
+pub(super) const ENV_PREFIX: &str = "CXRELAY_";
 
 /// Suffix of a variable that names a file holding the value (`..._FILE=/run/secrets/x`), as
 /// Docker and Kubernetes mount secrets: the secret then never sits in the environment.
@@ -20,6 +20,13 @@ const FILE_SUFFIX: &str = "_file";
 /// back to defaults.
 pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
     // Every settings struct carries `#[serde(default)]`, so an empty figment extracts the defaults.
+    layered(file)?
+        .extract_lossy::<Settings>()
+        .map_err(first_error)
+}
+
+/// The file (when given) and the environment, layered, before anything is checked.
+pub(super) fn layered(file: Option<&Path>) -> Result<Figment, ConfigError> {
     let mut figment = Figment::new();
     if let Some(path) = file {
         if !path.is_file() {
@@ -37,7 +44,7 @@ pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
     for (key, value) in environment()? {
         figment = figment.merge(Serialized::default(&key, value));
     }
-    figment.extract_lossy::<Settings>().map_err(first_error)
+    Ok(figment)
 }
 
 /// cxrelay's environment variables as (dotted settings key, raw value) pairs; a `..._FILE`

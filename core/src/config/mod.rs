@@ -8,10 +8,16 @@
 mod api_keys;
 mod delivery;
 mod error;
+#[cfg(test)]
+// figment's Jail fixes the closure's error type; its size is not ours to choose.
+#[allow(clippy::result_large_err)]
+mod example_file;
 mod genesys;
+mod keys;
 mod load;
 mod named_secrets;
 mod outbound;
+mod problems;
 mod replay;
 mod retention;
 mod sources;
@@ -23,9 +29,11 @@ pub use delivery::{
 };
 pub use error::ConfigError;
 pub use genesys::{GenesysEndpoints, GENESYS_REGIONS};
+pub use keys::{is_setting, key_matches, key_of_env, setting_keys, ANY_NAME};
 pub use load::{env_name, load};
 pub use named_secrets::{AdminTokens, NamedSecrets};
 pub use outbound::OutboundSettings;
+pub use problems::{load_checked, unknown_variables, CheckedSettings};
 pub use replay::ReplaySettings;
 pub use retention::RetentionSettings;
 pub use sources::{

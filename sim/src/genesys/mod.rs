@@ -3,6 +3,8 @@
 //!
 //! `/api/v2` routes (all require a bearer token from `/oauth/token`):
 //! - `POST /api/v2/flows/executions`, `GET /api/v2/flows/executions/{id}` ([`flows`]);
+//! - `GET /api/v2/flows/{flowId}` ([`architect_flows`]) and
+//!   `GET /api/v2/routing/queues/{queueId}` ([`queues`]), of seeded flows and queues;
 //! - `GET /api/v2/conversations/{conversationId}` and
 //!   `POST /api/v2/conversations/{cid}/participants/{pid}/replace/queue` (also the older
 //!   `POST /api/v2/conversations/calls/{cid}/participants/{pid}/replace`) ([`conversations`]);
@@ -13,10 +15,15 @@
 //! - `POST`/`GET /api/v2/processautomation/triggers`,
 //!   `GET /api/v2/processautomation/triggers/{id}` ([`triggers`]).
 //!
-//! Seeding (no token): `/_sim/genesys/conversations...` ([`seeding`]).
+//! Each route needing a permission answers 403 `missing.permissions` when a test took that
+//! permission from the OAuth client's role ([`permissions`]).
+//!
+//! Seeding (no token): `/_sim/genesys/conversations...`, `/_sim/genesys/flows`,
+//! `/_sim/genesys/queues` ([`seeding`]).
 
 pub mod analytics;
 pub mod analytics_query;
+pub mod architect_flows;
 pub mod auth;
 pub mod body;
 pub mod conversation;
@@ -28,6 +35,8 @@ pub mod flows;
 pub mod headers;
 pub mod messages;
 pub mod oauth;
+pub mod permissions;
+pub mod queues;
 pub mod seeding;
 pub mod triggers;
 
@@ -47,6 +56,8 @@ pub fn routes(state: SimState) -> Router<SimState> {
     let api = Router::new()
         .route("/api/v2/flows/executions", post(flows::launch))
         .route("/api/v2/flows/executions/{id}", get(flows::get_execution))
+        .route("/api/v2/flows/{flow_id}", get(architect_flows::get_flow))
+        .route("/api/v2/routing/queues/{queue_id}", get(queues::get_queue))
         .route(
             "/api/v2/conversations/{conversation_id}",
             get(conversations::get_conversation),
@@ -83,6 +94,11 @@ pub fn routes(state: SimState) -> Router<SimState> {
             "/api/v2/processautomation/triggers/{id}",
             get(triggers::get_trigger),
         )
+        // Layers run last-added first: the token is checked before the permission.
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            permissions::require_permission,
+        ))
         .route_layer(from_fn_with_state(state, auth::require_bearer));
     Router::new()
         .route("/oauth/token", post(oauth::token))

@@ -1,6 +1,7 @@
 //! Seeding Genesys state for tests (no token, not recorded, never faulted):
-//! `POST /_sim/genesys/conversations`, `POST /_sim/genesys/conversations/{id}/end` and
-//! `GET /_sim/genesys/conversations/{id}`.
+//! `POST /_sim/genesys/conversations`, `POST /_sim/genesys/conversations/{id}/end`,
+//! `GET /_sim/genesys/conversations/{id}`, `POST /_sim/genesys/flows` and
+//! `POST /_sim/genesys/queues`.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -8,8 +9,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
+use super::architect_flows::FlowSeed;
 use super::conversation::Conversation;
 use super::conversation_seed::ConversationSeed;
+use super::queues::QueueSeed;
 use crate::control::{control_error, JsonBody};
 use crate::state::SimState;
 
@@ -22,6 +25,21 @@ pub fn routes() -> Router<SimState> {
             "/_sim/genesys/conversations/{id}/end",
             post(end_conversation),
         )
+        .route("/_sim/genesys/flows", post(seed_flow))
+        .route("/_sim/genesys/queues", post(seed_queue))
+}
+
+/// The stored flow, with its id, and 201.
+async fn seed_flow(State(state): State<SimState>, JsonBody(seed): JsonBody<FlowSeed>) -> Response {
+    (StatusCode::CREATED, Json(state.flows().put(seed))).into_response()
+}
+
+/// The stored queue, with its id, and 201.
+async fn seed_queue(
+    State(state): State<SimState>,
+    JsonBody(seed): JsonBody<QueueSeed>,
+) -> Response {
+    (StatusCode::CREATED, Json(state.queues().put(seed))).into_response()
 }
 
 /// Stores a seeded conversation (replacing one with the same id); the error says what is

@@ -17,5 +17,6 @@ mod flows;
 mod helpers;
 mod messages;
 mod oauth;
+mod org_setup;
 mod seeding;
 mod triggers;
