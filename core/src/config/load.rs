@@ -263,6 +263,18 @@ mod tests {
                     default.timestamp_tolerance_secs
                 );
             }
+            assert_eq!(
+                (
+                    from_file.ingress.body_limit_bytes,
+                    from_file.ingress.max_json_depth,
+                    from_file.ingress.max_string_chars
+                ),
+                (
+                    defaults.ingress.body_limit_bytes,
+                    defaults.ingress.max_json_depth,
+                    defaults.ingress.max_string_chars
+                )
+            );
             Ok(())
         });
     }
