@@ -54,10 +54,19 @@ enum Step {
 /// The steps of a key: `a[b][0][]` is `a`, `b`, 0, append. A key whose brackets do not pair up
 /// (`a[b`, `a[b]c`, `[a]`) is one plain name, as written.
 fn steps_of(key: &str, limits: &BodyLimits) -> Result<Vec<Step>, ApiError> {
-    let mut steps = bracketed(key).unwrap_or_else(|| vec![Step::Name(key.to_owned())]);
+    let names = bracketed(key).unwrap_or_else(|| vec![key]);
+    let steps: Vec<Step> = names
+        .iter()
+        .take(limits.max_depth)
+        .enumerate()
+        // The first is the member of the body's object, whatever it looks like.
+        .map(|(at, name)| match at {
+            0 => Step::Name((*name).to_owned()),
+            _ => step_of(name),
+        })
+        .collect();
     // The key's steps are the containers it opens: the body's object, then one per bracket.
-    if steps.len() > limits.max_depth {
-        steps.truncate(limits.max_depth);
+    if names.len() > limits.max_depth {
         return Err(ApiError::Invalid(path::too_deep(
             &segments(&steps),
             limits.max_depth,
@@ -78,12 +87,14 @@ fn steps_of(key: &str, limits: &BodyLimits) -> Result<Vec<Step>, ApiError> {
     Ok(steps)
 }
 
-fn bracketed(key: &str) -> Option<Vec<Step>> {
+/// The root and the bracketed names of a key, or none when its brackets do not pair up; read
+/// without allocating a string, so a key of 20,000 brackets costs little before it is refused.
+fn bracketed(key: &str) -> Option<Vec<&str>> {
     let open = key.find('[')?;
     if open == 0 {
         return None;
     }
-    let mut steps = vec![Step::Name(key[..open].to_owned())];
+    let mut names = vec![&key[..open]];
     let mut rest = &key[open..];
     while !rest.is_empty() {
         let inner = rest.strip_prefix('[')?;
@@ -92,10 +103,10 @@ fn bracketed(key: &str) -> Option<Vec<Step>> {
         if name.contains('[') {
             return None;
         }
-        steps.push(step_of(name));
+        names.push(name);
         rest = &inner[close + 1..];
     }
-    Some(steps)
+    Some(names)
 }
 
 fn step_of(name: &str) -> Step {
@@ -137,12 +148,12 @@ enum Node {
     Branch(Branch),
 }
 
-/// An object or array being filled: an array while it has no names.
+/// An object or array being filled: an array while it has no names. An append (`[]`, or a
+/// key sent again) takes the index after the last one, as qs does.
 #[derive(Default)]
 struct Branch {
     named: BTreeMap<String, Node>,
     indexed: BTreeMap<usize, Node>,
-    appended: Vec<Node>,
 }
 
 impl Branch {
@@ -157,25 +168,22 @@ impl Branch {
         let Some(step) = steps.get(at) else {
             return Ok(());
         };
-        let is_last = at + 1 == steps.len();
-        let slot = match step {
-            Step::Append => {
-                let node = if is_last {
-                    Node::Leaf(value)
-                } else {
-                    let mut branch = Branch::default();
-                    branch.insert_at(steps, at + 1, value)?;
-                    Node::Branch(branch)
-                };
-                self.appended.push(node);
-                return Ok(());
-            }
-            Step::Name(name) => self.named.entry(name.clone()),
-            Step::Index(index) => {
-                return place(self.indexed.entry(*index), steps, at, value);
-            }
-        };
-        place(slot, steps, at, value)
+        match step {
+            Step::Name(name) => place(self.named.entry(name.clone()), steps, at, value),
+            Step::Index(index) => place(self.indexed.entry(*index), steps, at, value),
+            Step::Append => place(self.indexed.entry(self.next_index()), steps, at, value),
+        }
+    }
+
+    fn next_index(&self) -> usize {
+        self.indexed
+            .last_key_value()
+            .map_or(0, |(last, _)| last.saturating_add(1))
+    }
+
+    fn append(&mut self, node: Node) {
+        let index = self.next_index();
+        self.indexed.insert(index, node);
     }
 }
 
@@ -202,17 +210,16 @@ fn place<K: Ord>(
         }
         Entry::Occupied(mut occupied) => match occupied.get_mut() {
             Node::Leaf(first) if is_last => {
-                let first = Node::Leaf(std::mem::take(first));
-                occupied.insert(Node::Branch(Branch {
-                    appended: vec![first, Node::Leaf(value)],
-                    ..Branch::default()
-                }));
+                let mut list = Branch::default();
+                list.append(Node::Leaf(std::mem::take(first)));
+                list.append(Node::Leaf(value));
+                occupied.insert(Node::Branch(list));
                 Ok(())
             }
             Node::Leaf(_) => Err(at),
             Node::Branch(branch) if is_last => {
                 if branch.named.is_empty() {
-                    branch.appended.push(Node::Leaf(value));
+                    branch.append(Node::Leaf(value));
                     Ok(())
                 } else {
                     Err(at)
@@ -225,8 +232,7 @@ fn place<K: Ord>(
 
 impl Branch {
     /// The JSON of this branch, `depth` containers below the top (the top is 1): an array when
-    /// it has only indices and appends (indices in order, then appends), else an object whose
-    /// indices and appends are keys.
+    /// it has only indices (in their order, gaps closed), else an object whose indices are keys.
     fn into_value(
         self,
         depth: usize,
@@ -244,15 +250,7 @@ impl Branch {
             object.insert(name, node.into_value(depth, limits, path)?);
             path.pop();
         }
-        let mut next_index = 0;
-        let indexed = self
-            .indexed
-            .into_iter()
-            .map(|(index, node)| (Some(index), node));
-        let appended = self.appended.into_iter().map(|node| (None, node));
-        for (index, node) in indexed.chain(appended) {
-            let index = index.unwrap_or(next_index);
-            next_index = index.saturating_add(1);
+        for (index, node) in self.indexed {
             if is_array {
                 path.push(Segment::Index(elements.len()));
                 elements.push(node.into_value(depth, limits, path)?);
@@ -328,6 +326,9 @@ mod tests {
         assert_eq!(form("l[]=a&l[]=b"), json!({"l": ["a", "b"]}));
         assert_eq!(form("l=a&l=b"), json!({"l": ["a", "b"]}));
         assert_eq!(form("l[1]=b&l[0]=a&l[]=c"), json!({"l": ["a", "b", "c"]}));
+        assert_eq!(form("l[]=a&l[1][]=b"), json!({"l": ["a", ["b"]]}));
+        assert_eq!(form("l[1][]=b&l[]=a"), json!({"l": [["b"], "a"]}));
+        assert_eq!(form("m[k]=b&m[]=c"), json!({"m": {"k": "b", "0": "c"}}));
         assert_eq!(form("l[7]=x"), json!({"l": ["x"]}));
         assert_eq!(
             form("l[0][n]=a&l[1][n]=b"),
@@ -389,6 +390,14 @@ mod tests {
             &LIMITS,
         );
         assert_eq!(eight.unwrap(), json!({"a": "éééééééé"}));
+    }
+
+    #[test]
+    fn a_key_whose_brackets_do_not_pair_up_is_held_to_the_limits_too() {
+        assert_eq!(
+            refused("[[[[[[[[[=x"),
+            (422, "$[\"[[[[[[[[[\"]".into(), "max_length".into())
+        );
     }
 
     #[test]
