@@ -32,6 +32,10 @@ async fn post(
     request.send().await.unwrap()
 }
 
+/// A refused request: what it is, its content type and body, then the status, `field` and
+/// `rule` of the answer.
+type Refusal<'a> = (&'a str, Option<&'a str>, Vec<u8>, u16, &'a str, &'a str);
+
 /// Every envelope waiting in the queues of the six kinds, taken out.
 async fn drain_all(app: &TestApp) -> Vec<EventEnvelope> {
     let mut queues: Vec<String> = EventKind::ALL
@@ -178,7 +182,7 @@ async fn every_refused_body_is_problem_json_naming_field_and_rule_and_nothing_is
     let brackets_path = format!("${}", "[0]".repeat(32));
     let deep_json_path = format!("data{}", ".k".repeat(31));
     let deep_form_path = format!("data{}", ".k".repeat(31));
-    let cases: Vec<(&str, Option<&str>, Vec<u8>, u16, &str, &str)> = vec![
+    let cases: Vec<Refusal> = vec![
         (
             "not JSON",
             json,
