@@ -48,6 +48,17 @@ impl<'a> Fields<'a> {
         })
     }
 
+    /// [`Self::find`] for a field that is not a string (number, boolean, object): a blank
+    /// string counts as absent too, since a form body cannot send null and sends `name=`.
+    fn find_non_string(&self, names: &[&'static str]) -> Option<(&'static str, &'a Value)> {
+        names.iter().find_map(|name| {
+            self.object
+                .get(*name)
+                .filter(|v| !v.is_null() && !v.as_str().is_some_and(|s| s.trim().is_empty()))
+                .map(|v| (*name, v))
+        })
+    }
+
     /// A string that must be present, non-empty and at most `max_chars` characters.
     pub fn required_str(
         &self,
@@ -86,19 +97,24 @@ impl<'a> Fields<'a> {
         Ok(Some(s.to_owned()))
     }
 
-    /// A number within `min..=max`, or nothing.
+    /// A number within `min..=max`, given as a number or as a string of one (form bodies send
+    /// only strings: `intentScore=0.2`), or nothing.
     pub fn optional_number(
         &self,
         names: &[&'static str],
         min: f64,
         max: f64,
     ) -> Result<Option<f64>, FieldError> {
-        let Some((name, value)) = self.find(names) else {
+        let Some((name, value)) = self.find_non_string(names) else {
             return Ok(None);
         };
-        let n = value
-            .as_f64()
-            .ok_or_else(|| FieldError::new(name, "type", format!("{name} must be a number")))?;
+        let n = match value {
+            Value::Number(n) => n.as_f64(),
+            // Rust also reads "inf" and "NaN": only finite numbers are numbers here.
+            Value::String(s) => s.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+            _ => None,
+        }
+        .ok_or_else(|| FieldError::new(name, "type", format!("{name} must be a number")))?;
         if !(min..=max).contains(&n) {
             return Err(FieldError::new(
                 name,
@@ -109,15 +125,20 @@ impl<'a> Fields<'a> {
         Ok(Some(n))
     }
 
-    /// A boolean, or nothing.
+    /// A boolean, given as one or as the string `"true"` or `"false"` (any case; form bodies
+    /// send only strings), or nothing.
     pub fn optional_bool(&self, names: &[&'static str]) -> Result<Option<bool>, FieldError> {
-        let Some((name, value)) = self.find(names) else {
+        let Some((name, value)) = self.find_non_string(names) else {
             return Ok(None);
         };
-        value
-            .as_bool()
-            .map(Some)
-            .ok_or_else(|| FieldError::new(name, "type", format!("{name} must be true or false")))
+        match value {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Some(true),
+            Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        }
+        .map(Some)
+        .ok_or_else(|| FieldError::new(name, "type", format!("{name} must be true or false")))
     }
 
     /// A JSON object, or nothing.
@@ -125,7 +146,7 @@ impl<'a> Fields<'a> {
         &self,
         names: &[&'static str],
     ) -> Result<Option<Map<String, Value>>, FieldError> {
-        let Some((name, value)) = self.find(names) else {
+        let Some((name, value)) = self.find_non_string(names) else {
             return Ok(None);
         };
         value
@@ -156,14 +177,14 @@ impl Fields<'_> {
     }
 
     /// A whole number, given as a number or as a string of digits (Genesys data actions often
-    /// send numbers as strings), within `min..=max`; or nothing.
+    /// send numbers as strings, form bodies only strings), within `min..=max`; or nothing.
     pub fn optional_integer(
         &self,
         names: &[&'static str],
         min: i64,
         max: i64,
     ) -> Result<Option<i64>, FieldError> {
-        let Some((name, value)) = self.find(names) else {
+        let Some((name, value)) = self.find_non_string(names) else {
             return Ok(None);
         };
         let number = match value {
@@ -211,6 +232,54 @@ mod tests {
         assert_eq!(
             fields.optional_integer(&["f"], 0, 5).unwrap_err().rule,
             "type"
+        );
+    }
+
+    #[test]
+    fn numbers_and_booleans_may_come_as_strings_as_form_bodies_send_them() {
+        let body = json!({
+            "score": " 0.25 ", "int": "7", "yes": "true", "no": "FALSE", "blank": " ",
+            "inf": "inf", "nan": "NaN", "word": "maybe", "one": "1", "huge": "1e999",
+        });
+        let fields = Fields::of(&body).unwrap();
+        assert_eq!(
+            fields.optional_number(&["score"], 0.0, 1.0).unwrap(),
+            Some(0.25)
+        );
+        assert_eq!(
+            fields.optional_number(&["int"], 0.0, 10.0).unwrap(),
+            Some(7.0)
+        );
+        assert_eq!(fields.optional_bool(&["yes"]).unwrap(), Some(true));
+        assert_eq!(fields.optional_bool(&["no"]).unwrap(), Some(false));
+        // A blank value is how a form says "none".
+        assert_eq!(fields.optional_number(&["blank"], 0.0, 1.0).unwrap(), None);
+        assert_eq!(fields.optional_bool(&["blank"]).unwrap(), None);
+        assert_eq!(fields.optional_integer(&["blank"], 0, 1).unwrap(), None);
+        assert_eq!(fields.optional_object(&["blank"]).unwrap(), None);
+        for not_a_number in ["inf", "nan", "word", "huge"] {
+            let err = fields
+                .optional_number(&[not_a_number], -1e9, 1e9)
+                .unwrap_err();
+            assert_eq!((err.field.as_str(), err.rule), (not_a_number, "type"));
+        }
+        assert_eq!(
+            fields
+                .optional_number(&["score"], 0.5, 1.0)
+                .unwrap_err()
+                .rule,
+            "range"
+        );
+        for not_a_bool in ["one", "word", "int"] {
+            assert_eq!(
+                fields.optional_bool(&[not_a_bool]).unwrap_err().rule,
+                "type"
+            );
+        }
+        // Strings stay strings: blank is a value there (and a required one is missing).
+        assert_eq!(
+            fields.optional_str(&["blank"], 5).unwrap().as_deref(),
+            Some(" ")
         );
     }
 }

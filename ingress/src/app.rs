@@ -11,6 +11,7 @@ use cxrelay_core::replay::Replayer;
 use tokio::net::TcpListener;
 
 use crate::auth::Authenticator;
+use crate::body::BodyLimits;
 use crate::drain::Drain;
 use crate::routes::{admin_router, public_router};
 use crate::state::AppState;
@@ -64,7 +65,7 @@ impl Application {
             admin_tokens: settings.ingress.admin_tokens.clone(),
             metrics_open: settings.ingress.metrics_open,
             replayer,
-            body_limit: settings.ingress.body_limit_bytes,
+            body_limits: BodyLimits::from_settings(&settings.ingress),
             retry_after_secs: settings.ingress.retry_after_secs,
             intent_score_threshold: settings.ingress.intent_score_threshold,
             metrics: cxrelay_core::metrics::install(),

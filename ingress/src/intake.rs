@@ -18,15 +18,14 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::body::decode_body;
+use crate::idempotency_header::idempotency_key;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
 /// Longest wait for the repeat lookup: a slow database must not hold up intake, whose callers
 /// time out in seconds; the worker recognises a repeat anyway.
 const REPEAT_LOOKUP_TIMEOUT: Duration = Duration::from_millis(250);
-
-/// Longest accepted `Idempotency-Key`.
-const MAX_IDEMPOTENCY_KEY_CHARS: usize = 256;
 
 /// The 202 body.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -67,10 +66,9 @@ where
             retry_after: state.retry_after_secs,
         });
     };
-    let body = body.map_err(|r| ApiError::from_body_rejection(r, state.body_limit))?;
-    require_json_content_type(headers)?;
-    let raw: Value =
-        serde_json::from_slice(&body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let body = body.map_err(|r| ApiError::from_body_rejection(r, state.body_limits.max_bytes))?;
+    let content_type = headers.get(header::CONTENT_TYPE).map(HeaderValue::as_bytes);
+    let raw = decode_body(content_type, &body, &state.body_limits)?;
     let validated = parse(&raw)?;
     let key = idempotency_key(headers)?
         .map(IdempotencyKey::Header)
@@ -136,40 +134,6 @@ async fn is_recorded_repeat(state: &AppState, event_id: Uuid) -> bool {
             false
         }
     }
-}
-
-/// JSON, or no content type at all (some HTTP clients send none); anything else is 415.
-fn require_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(content_type) = header_str(headers, header::CONTENT_TYPE.as_str()) else {
-        return Ok(());
-    };
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    let is_json = essence.eq_ignore_ascii_case("application/json")
-        || (essence.len() > 5 && essence[essence.len() - 5..].eq_ignore_ascii_case("+json"));
-    if is_json {
-        Ok(())
-    } else {
-        Err(ApiError::UnsupportedMediaType)
-    }
-}
-
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let invalid = |message: &str| ApiError::InvalidHeader {
-        header: "Idempotency-Key",
-        rule: "format",
-        message: message.to_owned(),
-    };
-    let key = value
-        .to_str()
-        .map_err(|_| invalid("Idempotency-Key must be printable ASCII"))?
-        .trim();
-    if key.is_empty() || key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
-        return Err(invalid("Idempotency-Key must be 1 to 256 characters"));
-    }
-    Ok(Some(key.to_owned()))
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {

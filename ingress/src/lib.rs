@@ -4,7 +4,9 @@
 pub mod admin_auth;
 pub mod app;
 pub mod auth;
+pub mod body;
 pub mod drain;
+pub mod idempotency_header;
 pub mod intake;
 pub mod intake_metrics;
 pub mod openapi;

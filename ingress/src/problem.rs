@@ -12,9 +12,14 @@ use cxrelay_core::amqp::PublishError;
 use cxrelay_core::config::Source;
 
 use crate::auth::{SignatureCheck, SignatureFault};
+use crate::body::ACCEPTED_MEDIA_TYPES;
 
 /// Media type of error bodies.
 const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Header of a 415 that lists the media types a POST takes (the W3C's `Accept-Post`, in the
+/// IANA registry).
+const ACCEPT_POST: &str = "accept-post";
 
 /// An answer other than success.
 #[derive(Debug, thiserror::Error)]
@@ -70,9 +75,21 @@ pub enum ApiError {
         /// The configured limit.
         limit: usize,
     },
-    /// The body is neither JSON nor absent of a content type.
-    #[error("the content type must be application/json")]
+    /// The content type is neither JSON nor a form (nor absent, which means JSON), or names a
+    /// charset other than UTF-8.
+    #[error(
+        "the content type must be application/json or application/x-www-form-urlencoded, in UTF-8"
+    )]
     UnsupportedMediaType,
+    /// A form body that does not make one JSON object: the same key given both a value and
+    /// nested keys.
+    #[error("{message}")]
+    MalformedForm {
+        /// Where, as a JSON path (`data.orderId`).
+        field: String,
+        /// What to fix.
+        message: String,
+    },
     /// The body could not be read.
     #[error("the body could not be read")]
     BadBody,
@@ -168,22 +185,41 @@ impl ApiError {
         }
     }
 
-    fn status(&self) -> StatusCode {
+    /// The status it is answered with.
+    pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthorized | Self::AdminUnauthorized | Self::BadSignature { .. } => {
                 StatusCode::UNAUTHORIZED
             }
             Self::SourceNotAllowed { .. } => StatusCode::FORBIDDEN,
             Self::AdminDisabled => StatusCode::FORBIDDEN,
-            Self::MalformedJson(_) | Self::InvalidHeader { .. } | Self::BadBody => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::MalformedJson(_)
+            | Self::MalformedForm { .. }
+            | Self::InvalidHeader { .. }
+            | Self::BadBody => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Unavailable { .. } | Self::ShuttingDown { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The `field` and `rule` of the answer: every refusal of a request's header, body or
+    /// source names both (`$` is the whole body).
+    pub fn field_and_rule(&self) -> Option<(&str, &str)> {
+        match self {
+            Self::Invalid(error) => Some((error.field.as_str(), error.rule)),
+            Self::InvalidHeader { header, rule, .. } => Some((*header, *rule)),
+            Self::BadSignature { header, rule, .. } => Some((header.as_str(), *rule)),
+            Self::SourceNotAllowed { .. } => Some(("source", "allowed_sources")),
+            Self::MalformedJson(_) => Some(("$", "json")),
+            Self::MalformedForm { field, .. } => Some((field.as_str(), "form")),
+            Self::TooLarge { .. } => Some(("$", "max_size")),
+            Self::UnsupportedMediaType => Some(("Content-Type", "media_type")),
+            Self::BadBody => Some(("$", "readable")),
+            _ => None,
         }
     }
 
@@ -195,6 +231,7 @@ impl ApiError {
             Self::SourceNotAllowed { .. } => "source-not-allowed",
             Self::AdminDisabled => "admin-disabled",
             Self::MalformedJson(_) => "malformed-json",
+            Self::MalformedForm { .. } => "malformed-form",
             Self::Invalid(_) | Self::InvalidHeader { .. } => "validation",
             Self::TooLarge { .. } => "payload-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
@@ -221,27 +258,12 @@ impl IntoResponse for ApiError {
             "status": status.as_u16(),
             "detail": self.to_string(),
         });
+        if let Some((field, rule)) = self.field_and_rule() {
+            body["field"] = json!(field);
+            body["rule"] = json!(rule);
+        }
+        // Only internals are logged, never a request's body or a refusal's detail.
         match &self {
-            Self::Invalid(error) => {
-                body["field"] = json!(error.field);
-                body["rule"] = json!(error.rule);
-            }
-            Self::InvalidHeader { header, rule, .. } => {
-                body["field"] = json!(header);
-                body["rule"] = json!(rule);
-            }
-            Self::BadSignature { header, rule, .. } => {
-                body["field"] = json!(header);
-                body["rule"] = json!(rule);
-            }
-            Self::SourceNotAllowed { .. } => {
-                body["field"] = json!("source");
-                body["rule"] = json!("allowed_sources");
-            }
-            Self::MalformedJson(_) => {
-                body["field"] = json!("$");
-                body["rule"] = json!("json");
-            }
             Self::Unavailable { cause, .. } => tracing::warn!(error = %cause, "event not accepted"),
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "internal error")
@@ -253,6 +275,9 @@ impl IntoResponse for ApiError {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if let Self::Unavailable { retry_after, .. } | Self::ShuttingDown { retry_after } = self {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            headers.insert(ACCEPT_POST, HeaderValue::from_static(ACCEPTED_MEDIA_TYPES));
         }
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(scheme));

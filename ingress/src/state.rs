@@ -8,6 +8,7 @@ use sqlx::PgPool;
 use cxrelay_core::amqp::Publisher;
 
 use crate::auth::Authenticator;
+use crate::body::BodyLimits;
 use crate::drain::Drain;
 
 /// Shared state of both listeners.
@@ -25,8 +26,8 @@ pub struct AppState {
     pub metrics_open: bool,
     /// Runs replays for the admin API.
     pub replayer: Replayer,
-    /// Largest accepted body, bytes.
-    pub body_limit: usize,
+    /// What a request body may be: size, nesting, string length.
+    pub body_limits: BodyLimits,
     /// `Retry-After` on a 503.
     pub retry_after_secs: u32,
     /// Intent score under which a matched intent still counts as a fallback.

@@ -19,6 +19,7 @@ mod genesys_failures;
 mod idempotency;
 mod inbound_auth;
 mod install_trigger;
+mod intake_bodies;
 mod intake_rejections;
 mod metrics;
 mod openapi;

@@ -63,29 +63,41 @@ pub async fn drain_event_ids(queue: &str) -> Vec<String> {
         .collect()
 }
 
-/// Takes every message out of `queue` and returns the envelopes, in queue order.
+/// Takes every message out of `queue` and returns the envelopes they carry, in queue order.
+/// Consumes rather than gets: the session queue (single active consumer) refuses `basic.get`.
 pub async fn drain_envelopes(queue: &str) -> Vec<cxrelay_core::envelope::EventEnvelope> {
-    use lapin::options::{BasicAckOptions, BasicGetOptions};
+    use futures::StreamExt;
+    use lapin::options::{BasicAckOptions, BasicCancelOptions, BasicConsumeOptions};
+    let ready = queue_depth(queue).await as usize;
     let connection = cxrelay_core::amqp::connect(&SecretString::from(amqp_url()), "cxrelay-test")
         .await
         .expect("connect to RabbitMQ with CXRELAY_TEST_AMQP_URL");
     let channel = connection.create_channel().await.expect("open a channel");
-    let mut envelopes = Vec::new();
-    while let Some(message) = channel
-        .basic_get(queue, BasicGetOptions::default())
+    let mut consumer = channel
+        .basic_consume(
+            queue,
+            "cxrelay-test-drain",
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
         .await
-        .expect("basic.get")
-    {
-        let envelope = cxrelay_core::envelope::QueueMessage::from_bytes(&message.delivery.data)
+        .expect("basic.consume");
+    let mut envelopes = Vec::new();
+    while envelopes.len() < ready {
+        let delivery = tokio::time::timeout(crate::app::PATIENCE, consumer.next())
+            .await
+            .expect("the ready messages are delivered")
+            .expect("the consumer is open")
+            .expect("a delivery");
+        let envelope = cxrelay_core::envelope::QueueMessage::from_bytes(&delivery.data)
             .expect("a queued message decodes")
             .into_envelope();
         envelopes.push(envelope);
-        message
-            .delivery
-            .ack(BasicAckOptions::default())
-            .await
-            .expect("ack");
+        delivery.ack(BasicAckOptions::default()).await.expect("ack");
     }
+    let _ = channel
+        .basic_cancel("cxrelay-test-drain", BasicCancelOptions::default())
+        .await;
     let _ = connection.close(200, "done").await;
     envelopes
 }

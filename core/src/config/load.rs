@@ -276,6 +276,18 @@ mod tests {
                 from_file.outbound.allow_http_hosts,
                 defaults.outbound.allow_http_hosts
             );
+            assert_eq!(
+                (
+                    from_file.ingress.body_limit_bytes,
+                    from_file.ingress.max_json_depth,
+                    from_file.ingress.max_string_chars
+                ),
+                (
+                    defaults.ingress.body_limit_bytes,
+                    defaults.ingress.max_json_depth,
+                    defaults.ingress.max_string_chars
+                )
+            );
             Ok(())
         });
     }

@@ -6,6 +6,7 @@
 //! missing setting stops start-up with one line naming it.
 
 mod api_keys;
+mod body_limits;
 mod delivery;
 mod error;
 #[cfg(test)]
@@ -24,6 +25,7 @@ mod sources;
 mod stringish;
 
 pub use api_keys::ApiKeys;
+pub use body_limits::MAX_JSON_DEPTH_CEILING;
 pub use delivery::{
     BreakerSettings, DeadlineSettings, RateSettings, DEFAULT_RETRY_DELAYS_MS, DEFAULT_RETRY_JITTER,
 };
@@ -146,6 +148,13 @@ pub struct IngressSettings {
     pub metrics_open: bool,
     /// Largest accepted request body in bytes. Cognigy's HTTP Request node sends at most 65 kB.
     pub body_limit_bytes: usize,
+    /// Most objects and arrays nested in one another in a request body, the body's own object
+    /// being the first (1 to [`MAX_JSON_DEPTH_CEILING`]); checked while the body is read, so a
+    /// deeper body is refused at this depth whatever its size.
+    pub max_json_depth: usize,
+    /// Longest string or key anywhere in a request body, in characters. Each kind's fields have
+    /// their own, smaller limits; this one bounds free-form `data` and `attributes`.
+    pub max_string_chars: usize,
     /// How long a request waits for the broker's publisher confirm before answering 503.
     pub confirm_timeout_ms: u64,
     /// `Retry-After` seconds sent with a 503 when the broker cannot take the event.
@@ -165,6 +174,8 @@ impl Default for IngressSettings {
             admin_tokens: AdminTokens::default(),
             metrics_open: false,
             body_limit_bytes: 64 * 1024,
+            max_json_depth: 32,
+            max_string_chars: 16 * 1024,
             confirm_timeout_ms: 5_000,
             retry_after_secs: 5,
             intent_score_threshold: 0.5,
@@ -445,6 +456,7 @@ impl Settings {
             ));
         }
         self.replay.check()?;
+        body_limits::check(&self.ingress)?;
         self.check_amqp_prefix()
     }
 

@@ -89,14 +89,18 @@ impl FallbackEvent {
         Some(format!("{}:{input}", self.session_id))
     }
 
-    /// A fallback is: no intent, a fallback intent name, `understood: false`, or a score under
-    /// the threshold. Anything else was understood and must not be handed over.
+    /// A fallback is: no intent (absent, null, or blank: a form body sends `intent=` for
+    /// none), a fallback intent name, `understood: false`, or a score under the threshold.
+    /// Anything else was understood and must not be handed over.
     fn check_is_fallback(&self, threshold: f64) -> Result<(), FieldError> {
         let no_intent = match &self.intent {
             None => true,
-            Some(intent) => FALLBACK_INTENTS
-                .iter()
-                .any(|f| intent.eq_ignore_ascii_case(f)),
+            Some(intent) => {
+                intent.trim().is_empty()
+                    || FALLBACK_INTENTS
+                        .iter()
+                        .any(|f| intent.eq_ignore_ascii_case(f))
+            }
         };
         let low_score = self.intent_score.is_some_and(|score| score < threshold);
         if no_intent || low_score || self.understood == Some(false) {
@@ -183,6 +187,8 @@ mod tests {
         assert!(FallbackEvent::parse(&body, 0.5).is_ok());
         body["intent"] = json!("No_Match");
         body["understood"] = json!(true);
+        assert!(FallbackEvent::parse(&body, 0.5).is_ok());
+        body["intent"] = json!("");
         assert!(FallbackEvent::parse(&body, 0.5).is_ok());
     }
 }

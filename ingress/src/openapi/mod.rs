@@ -5,8 +5,10 @@
 //! disagree (`CXRELAY_UPDATE_OPENAPI=1 cargo test -p cxrelay-ingress openapi` rewrites it).
 
 mod access;
+mod blank_values;
 mod bodies;
 mod code_samples;
+mod form_bodies;
 mod intake;
 mod problems;
 mod requests;
@@ -30,6 +32,7 @@ pub use rules::ALIAS_EXTENSION;
 use crate::routes;
 use access::Access;
 use code_samples::CodeSamples;
+use form_bodies::FormBodies;
 
 /// The ingress's API, as utoipa collects it.
 #[derive(OpenApi)]
@@ -72,7 +75,7 @@ use code_samples::CodeSamples;
         AdminUnauthorized,
         AdminDisabled,
     )),
-    modifiers(&Access, &CodeSamples),
+    modifiers(&Access, &CodeSamples, &FormBodies),
     tags(
         (name = "intake", description = "The six webhook routes: one event kind each."),
         (name = "events", description = "What became of an accepted event."),
@@ -84,7 +87,8 @@ pub struct IngressApi;
 
 /// The document as JSON, every object's keys in sorted order (so the committed file is stable).
 pub fn document() -> Value {
-    let generated = serde_json::to_value(IngressApi::openapi()).unwrap_or_default();
+    let mut generated = serde_json::to_value(IngressApi::openapi()).unwrap_or_default();
+    blank_values::allow_blank_values(&mut generated);
     sorted(generated)
 }
 

@@ -97,14 +97,17 @@ problem_component! {
     /// 413.
     PayloadTooLarge => problem_response(
         "The body is over `ingress.body_limit_bytes` (64 KiB).",
-        problem("payload-too-large", "Payload Too Large", 413,
-                "the body is larger than 65536 bytes"),
+        json!({"type": "urn:cxrelay:problem:payload-too-large", "title": "Payload Too Large",
+               "status": 413, "field": "$", "rule": "max_size",
+               "detail": "the body is larger than 65536 bytes"}),
     );
     /// 415.
     UnsupportedMediaType => problem_response(
         "A content type the route does not take.",
-        problem("unsupported-media-type", "Unsupported Media Type", 415,
-                "the content type must be application/json"),
+        json!({"type": "urn:cxrelay:problem:unsupported-media-type",
+               "title": "Unsupported Media Type", "status": 415, "field": "Content-Type",
+               "rule": "media_type",
+               "detail": "the content type must be application/json or application/x-www-form-urlencoded, in UTF-8"}),
     );
     /// 503 on the webhook routes.
     Unavailable => problem_response(

@@ -101,8 +101,9 @@ pub async fn replay(
     Extension(AdminIdentity(name)): Extension<AdminIdentity>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<ReplaySummary>, ApiError> {
-    let body =
-        body.map_err(|rejection| ApiError::from_body_rejection(rejection, state.body_limit))?;
+    let body = body.map_err(|rejection| {
+        ApiError::from_body_rejection(rejection, state.body_limits.max_bytes)
+    })?;
     let raw: Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     let request = parse_request(&raw, name)?;

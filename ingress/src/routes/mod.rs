@@ -12,7 +12,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::{middleware, Router};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, TraceLayer};
 
 use cxrelay_core::kinds::{
     BotFailureEvent, BotSessionEvent, ConversationEndEvent, FallbackEvent, FlowRunEvent,
@@ -58,12 +58,17 @@ pub fn public_router(state: AppState) -> Router {
         ))
         // Outside the key check, so that refused requests are counted too.
         .route_layer(middleware::from_fn(count_intake))
-        .layer(DefaultBodyLimit::max(state.body_limit))
+        .layer(DefaultBodyLimit::max(state.body_limits.max_bytes))
         .with_state(state)
         // The last layer is the outermost: a request id is set (or the caller's kept) first,
         // then the trace span names it, and the response carries it back.
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http())
+        // Spans name the method and path only: no headers (API keys travel in them) and, as
+        // TraceLayer never reads bodies, no body; errors log no request content either.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().include_headers(false)),
+        )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
@@ -86,6 +91,6 @@ pub fn admin_router(state: AppState) -> Router {
             state.admin_tokens.clone(),
             require_admin_token,
         ))
-        .layer(DefaultBodyLimit::max(state.body_limit));
+        .layer(DefaultBodyLimit::max(state.body_limits.max_bytes));
     Router::new().merge(protected).merge(open).with_state(state)
 }
