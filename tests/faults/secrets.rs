@@ -180,25 +180,11 @@ struct Caller<'a> {
 impl Caller<'_> {
     /// POSTs raw `body` (as JSON) with `key`; returns the status and the answer body.
     async fn post_raw(&self, path: &str, key: &str, body: String) -> (u16, Value) {
-        let url = format!("{}{path}", self.pipeline.public_url());
-        let response = self
-            .pipeline
-            .http
-            .post(&url)
-            .header("X-API-Key", key)
-            .header("Content-Type", "application/json")
-            .body(body)
-            .send()
+        self.post_with_headers(path, &[("X-API-Key", key.to_owned())], body)
             .await
-            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
-        self.received
-            .keep(format!("the answer {status} to POST {path}"), text.clone());
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    /// POSTs raw JSON `body` with `headers` (no API key); returns the status and the answer.
+    /// POSTs raw JSON `body` with `headers`; returns the status and the answer.
     async fn post_with_headers(
         &self,
         path: &str,
