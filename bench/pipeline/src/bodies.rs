@@ -39,6 +39,16 @@ pub fn fallback(run: &str, n: u64, with_url_token: bool) -> Value {
     body
 }
 
+/// `body` without `inputId` and `traceId`: a fallback without a natural idempotency key, which
+/// the ingress publishes without looking for an earlier copy in the database.
+pub fn without_natural_key(mut body: Value) -> Value {
+    if let Some(fields) = body.as_object_mut() {
+        fields.remove("inputId");
+        fields.remove("traceId");
+    }
+    body
+}
+
 #[cfg(test)]
 mod tests {
     use cxrelay_core::kinds::FallbackEvent;
@@ -49,5 +59,10 @@ mod tests {
         let second = FallbackEvent::parse(&super::fallback("r", 2, false), 0.5).unwrap();
         assert!(first.natural_key().is_some());
         assert_ne!(first.natural_key(), second.natural_key());
+        let keyless = super::without_natural_key(super::fallback("r", 3, true));
+        assert_eq!(
+            FallbackEvent::parse(&keyless, 0.5).unwrap().natural_key(),
+            None
+        );
     }
 }

@@ -41,7 +41,7 @@ impl Contender {
 }
 
 /// How hard and how long each contender is loaded.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Load {
     /// Concurrent connections.
     pub connections: usize,
@@ -49,6 +49,11 @@ pub struct Load {
     pub warmup: Duration,
     /// Measured time.
     pub duration: Duration,
+    /// Bodies without a natural idempotency key (to see what the ingress's repeat lookup
+    /// costs).
+    pub without_natural_key: bool,
+    /// Settings of cxrelay-ingress on top of the benchmark's (to try one).
+    pub ingress_env: Vec<(String, String)>,
 }
 
 /// One contender's figures.
@@ -67,7 +72,7 @@ pub struct Measured {
 pub async fn measure(
     contender: Contender,
     services: &Services,
-    load: Load,
+    load: &Load,
     run: &str,
 ) -> anyhow::Result<Measured> {
     let http = reqwest::Client::new();
@@ -107,10 +112,12 @@ pub async fn measure(
         }
         Contender::Cxrelay => {
             let admin = processes::free_addr()?;
+            let mut env = environment::ingress(services, addr, admin);
+            env.extend(load.ingress_env.iter().cloned());
             let mut process = Process::start(
                 &processes::binary("cxrelay-ingress")?,
                 "cxrelay-ingress",
-                &environment::ingress(services, addr, admin),
+                &env,
                 &[],
             )?;
             let ready = format!("http://{admin}/readyz");
@@ -146,6 +153,7 @@ pub async fn measure(
         duration: load.duration,
         headers,
         run: format!("{run}-{contender:?}"),
+        without_natural_key: load.without_natural_key,
     };
     let result = load::run(&spec).await?;
     process.check_running()?;

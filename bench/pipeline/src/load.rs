@@ -43,6 +43,8 @@ pub struct LoadSpec {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     /// Makes this run's sessions different from every other run's.
     pub run: String,
+    /// Bodies without `inputId` and `traceId` (no natural idempotency key).
+    pub without_natural_key: bool,
 }
 
 /// What the measured time gave.
@@ -193,7 +195,11 @@ async fn connection(
             },
         };
         let n = next_body.fetch_add(1, Ordering::Relaxed);
-        let body = serde_json::to_vec(&bodies::fallback(&spec.run, n, true))?;
+        let mut body = bodies::fallback(&spec.run, n, true);
+        if spec.without_natural_key {
+            body = bodies::without_natural_key(body);
+        }
+        let body = serde_json::to_vec(&body)?;
         let mut request = Request::post(spec.path.as_str())
             .header(HOST, host.clone())
             .header(CONTENT_TYPE, json.clone())

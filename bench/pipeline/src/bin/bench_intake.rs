@@ -37,6 +37,14 @@ struct Args {
     /// Load only these contenders (repeatable); all three by default.
     #[arg(long, value_enum)]
     only: Vec<Contender>,
+    /// Send bodies without inputId and traceId: no natural idempotency key, so the ingress
+    /// skips its repeat lookup in Postgres (what that lookup costs).
+    #[arg(long)]
+    without_natural_key: bool,
+    /// A setting of cxrelay-ingress to try, as NAME=VALUE (repeatable), e.g.
+    /// CXRELAY_LOG__LEVEL=warn or CXRELAY_DATABASE__MAX_CONNECTIONS=32.
+    #[arg(long, value_parser = parse_setting)]
+    ingress_env: Vec<(String, String)>,
     /// URL of an existing database of a role that may create databases.
     #[arg(long, env = "CXRELAY_BENCH_DATABASE_URL", default_value = DEFAULT_ADMIN_URL)]
     admin_url: String,
@@ -77,6 +85,8 @@ async fn run(args: &Args, services: &Services, broker: &Broker) -> anyhow::Resul
         connections: args.connections,
         warmup: Duration::from_secs(args.warmup),
         duration: Duration::from_secs(args.duration),
+        without_natural_key: args.without_natural_key,
+        ingress_env: args.ingress_env.clone(),
     };
     let contenders: Vec<Contender> = if args.only.is_empty() {
         Contender::ALL.to_vec()
@@ -86,7 +96,7 @@ async fn run(args: &Args, services: &Services, broker: &Broker) -> anyhow::Resul
     let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
     let mut measured = Vec::new();
     for contender in contenders {
-        measured.push(intake::measure(contender, services, load, &run).await?);
+        measured.push(intake::measure(contender, services, &load, &run).await?);
         // What a contender left in its queues must not weigh on the next one.
         broker.delete(&Topology::new(&services.prefix)).await;
         broker
@@ -94,6 +104,12 @@ async fn run(args: &Args, services: &Services, broker: &Broker) -> anyhow::Resul
             .await;
     }
     Ok(measured)
+}
+
+fn parse_setting(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .ok_or_else(|| format!("{text:?} is not NAME=VALUE"))
 }
 
 fn targets(measured: &[Measured]) {

@@ -96,9 +96,11 @@ async fn run(
         connections: args.connections,
         warmup: Duration::ZERO,
         duration: Duration::from_secs(args.intake_seconds),
+        without_natural_key: false,
+        ingress_env: Vec::new(),
     };
     let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
-    let ingress = intake::measure(Contender::Cxrelay, services, load, &run).await?;
+    let ingress = intake::measure(Contender::Cxrelay, services, &load, &run).await?;
     report::say(&format!(
         "ingress: {:.0} accepted/s, peak RSS {}",
         ingress.load.accepted_per_sec(),
