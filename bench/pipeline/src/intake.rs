@@ -136,14 +136,26 @@ pub async fn measure(
             process
         }
     };
+    let tried: Vec<String> = load
+        .ingress_env
+        .iter()
+        .filter(|_| contender == Contender::Cxrelay)
+        .map(|(name, value)| format!(" {name}={value}"))
+        .collect();
     report::say(&format!(
-        "{}: pid {} on {addr}, log {}; {} connections, {:.0} s warm-up, {:.0} s measured",
+        "{}{}: pid {} on {addr}, log {}; {} connections, {:.0} s warm-up, {:.0} s measured{}",
         contender.name(),
+        tried.concat(),
         process.pid(),
         process.log_path().display(),
         load.connections,
         load.warmup.as_secs_f64(),
-        load.duration.as_secs_f64()
+        load.duration.as_secs_f64(),
+        if load.without_natural_key {
+            "; bodies without a natural key"
+        } else {
+            ""
+        }
     ));
     let spec = LoadSpec {
         addr,
