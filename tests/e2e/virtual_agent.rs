@@ -306,7 +306,12 @@ async fn message_limits_and_attribute_size_are_checked_at_the_ingress() {
     sms["toAddressMessengerType"] = json!("sms");
     sms["text"] = json!("x".repeat(766));
     let mut big = request("bot-e", "+15550301");
-    big["attributes"] = json!({"blob": "y".repeat(41 * 1024)});
+    // Over 40 KiB in all, each string under the ingress's per-string limit (16,384 characters),
+    // so that the attribute size rule is what refuses it.
+    let blobs: serde_json::Map<String, Value> = (0..41)
+        .map(|i| (format!("blob{i}"), json!("y".repeat(1024))))
+        .collect();
+    big["attributes"] = Value::Object(blobs);
     for (body, field, rule) in [(sms, "text", "max_length"), (big, "attributes", "max_size")] {
         let response = app.post(ROUTE, &body).await;
         assert_eq!(response.status(), 422);
