@@ -16,38 +16,20 @@ const BULK_TABLES: [&str; 3] = ["events", "attempts", "audit_log"];
 /// Memory of each index build, so that sorting ten million keys stays in memory.
 const BUILD_MEMORY: &str = "1GB";
 
-/// The URL of database `name` on the server of `admin_url`.
-pub fn url_of(admin_url: &str, name: &str) -> anyhow::Result<String> {
-    let mut url = url::Url::parse(admin_url).context("the admin URL is not a URL")?;
-    url.set_path(name);
-    Ok(url.to_string())
-}
+// Naming and dropping a benchmark database are the pipeline benchmarks' own.
+pub use cxrelay_bench_pipeline::database::{drop, url_of};
 
 /// Creates database `name` (dropping a previous one of that name), in `tablespace` if given.
 pub async fn create(admin_url: &str, name: &str, tablespace: Option<&str>) -> anyhow::Result<()> {
     let mut admin = PgConnection::connect(admin_url)
         .await
         .context("cannot connect with the admin URL (CXRELAY_BENCH_DATABASE_URL)")?;
-    drop_with(&mut admin, name).await?;
+    drop(admin_url, name).await?;
     let placed = tablespace.map_or_else(String::new, |t| format!(" TABLESPACE \"{t}\""));
     sqlx::raw_sql(&format!("CREATE DATABASE \"{name}\"{placed}"))
         .execute(&mut admin)
         .await
         .with_context(|| format!("cannot create the database {name}"))?;
-    Ok(())
-}
-
-/// Drops database `name`.
-pub async fn drop(admin_url: &str, name: &str) -> anyhow::Result<()> {
-    let mut admin = PgConnection::connect(admin_url).await?;
-    drop_with(&mut admin, name).await
-}
-
-async fn drop_with(admin: &mut PgConnection, name: &str) -> anyhow::Result<()> {
-    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .execute(admin)
-        .await
-        .with_context(|| format!("cannot drop the database {name}"))?;
     Ok(())
 }
 

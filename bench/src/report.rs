@@ -9,22 +9,8 @@ use crate::views::Timing;
 /// The daily volume retention must keep up with: 10 million attempt rows a day (issue 5).
 const DAILY_ATTEMPTS: f64 = 10_000_000.0;
 
-/// A progress line.
-pub fn say(text: &str) {
-    println!("==> {text}");
-}
-
-/// `10000000` as `10,000,000`.
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut groups: Vec<&str> = digits
-        .as_bytes()
-        .rchunks(3)
-        .map(|group| std::str::from_utf8(group).unwrap_or_default())
-        .collect();
-    groups.reverse();
-    groups.join(",")
-}
+// The progress line and the digit grouping are the pipeline benchmarks' own.
+pub use cxrelay_bench_pipeline::report::{count, say};
 
 /// One line of the seeding: what, how many rows, how long.
 pub fn line(what: &str, rows: Option<u64>, took: Duration) {
