@@ -2,6 +2,7 @@
 //! topology and the Postgres schema, used by the ingress, the worker, the CLI and the simulator.
 
 pub mod amqp;
+pub mod batch;
 pub mod carried_secret;
 pub mod config;
 pub mod db;

@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use crate::auth::Authenticator;
 use crate::body::BodyLimits;
 use crate::drain::Drain;
+use crate::repeats::RepeatLookup;
 use crate::routes::{admin_router, public_router};
 use crate::state::AppState;
 use cxrelay_core::amqp::Publisher;
@@ -60,6 +61,7 @@ impl Application {
         }
         let state = AppState {
             publisher,
+            repeats: RepeatLookup::start(db.clone()),
             db,
             authenticator,
             admin_tokens: settings.ingress.admin_tokens.clone(),

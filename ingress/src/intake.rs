@@ -120,11 +120,9 @@ fn accepted(event_id: Uuid, replayed: bool) -> Response {
 /// still queued is not found here: it is published, and the worker recognises it. The
 /// database being away costs only that shortcut.
 async fn is_recorded_repeat(state: &AppState, event_id: Uuid) -> bool {
-    let count = sqlx::query("UPDATE events SET repeats = repeats + 1 WHERE id = $1")
-        .bind(event_id)
-        .execute(&state.db);
-    match tokio::time::timeout(REPEAT_LOOKUP_TIMEOUT, count).await {
-        Ok(Ok(done)) => done.rows_affected() > 0,
+    let lookup = state.repeats.is_recorded(event_id);
+    match tokio::time::timeout(REPEAT_LOOKUP_TIMEOUT, lookup).await {
+        Ok(Ok(recorded)) => recorded,
         Ok(Err(error)) => {
             tracing::warn!(%error, %event_id, "cannot look up a repeat; publishing it for the worker to recognise");
             false

@@ -11,6 +11,7 @@ pub mod intake;
 pub mod intake_metrics;
 pub mod openapi;
 pub mod problem;
+pub mod repeats;
 pub mod routes;
 pub mod state;
 

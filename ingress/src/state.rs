@@ -10,6 +10,7 @@ use cxrelay_core::amqp::Publisher;
 use crate::auth::Authenticator;
 use crate::body::BodyLimits;
 use crate::drain::Drain;
+use crate::repeats::RepeatLookup;
 
 /// Shared state of both listeners.
 #[derive(Clone)]
@@ -18,6 +19,8 @@ pub struct AppState {
     pub publisher: Publisher,
     /// Event status reads and readiness.
     pub db: PgPool,
+    /// The repeat lookup of intake, batched across requests.
+    pub repeats: RepeatLookup,
     /// Who may send to the public routes.
     pub authenticator: Authenticator,
     /// Named tokens of the admin listener; none closes every admin route but `/healthz`.

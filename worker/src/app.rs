@@ -28,6 +28,7 @@ use crate::http_client::{genesys_client, http_client};
 use crate::queue_depths;
 use crate::replicas::Replicas;
 use crate::target::{TargetLog, Targets};
+use crate::writes::Writes;
 
 /// A built worker, not yet consuming.
 pub struct Worker {
@@ -77,6 +78,7 @@ impl Worker {
         let crm_http = http_client(Duration::from_millis(settings.genesys.request_timeout_ms))?;
         let ctx = WorkerContext {
             db_health: DbHealth::new(db.clone()),
+            writes: Writes::start(&db),
             claims: Arc::new(Claims::new(claim_options)),
             targets,
             db,
@@ -202,12 +204,25 @@ impl Worker {
             );
             tokio::time::sleep(join_delay).await;
         }
-        futures::future::join_all(self.consumers.into_iter().zip(self.connected).map(
-            |(config, connected)| {
-                consumer::run(self.ctx.clone(), config, stop_rx.clone(), connected)
-            },
-        ))
-        .await;
+        // Each consumer on a task of its own, so that they run on every runtime thread.
+        let consumers: Vec<_> = self
+            .consumers
+            .into_iter()
+            .zip(self.connected)
+            .map(|(config, connected)| {
+                tokio::spawn(consumer::run(
+                    self.ctx.clone(),
+                    config,
+                    stop_rx.clone(),
+                    connected,
+                ))
+            })
+            .collect();
+        for consumer in futures::future::join_all(consumers).await {
+            if let Err(error) = consumer {
+                tracing::error!(%error, "a consumer task failed");
+            }
+        }
         self.replicas.deregister().await;
         drop(admin_stop_tx);
         admin.await??;

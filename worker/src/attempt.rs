@@ -78,13 +78,17 @@ impl<'a> Attempt<'a> {
         let started_at = Utc::now();
         let waiting = Instant::now();
         // The row is committed before the call; while the database is away the call waits.
+        let start = record::StartCall {
+            event_id,
+            attempt: number,
+            call_seq,
+            target: target.to_owned(),
+            operation: operation.to_owned(),
+            started_at,
+        };
         let row = ctx
             .db_health
-            .retry("record an attempt", || {
-                record::start_call(
-                    &ctx.db, event_id, number, call_seq, target, operation, started_at,
-                )
-            })
+            .retry("record an attempt", || ctx.writes.start_call(start.clone()))
             .await?;
         // The pause and the rate limiter come after the row's commit, right before the call:
         // the limiter then spaces the calls as they leave, not as their rows commit, whose

@@ -5,14 +5,35 @@
 //! worker that dies releases its locks with its connection, so nothing stays claimed.
 
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use cxrelay_core::batch::Batcher;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
+use crate::db_health::is_transient;
+
+/// Most claims and releases in one round trip to the claims connection.
+const MAX_BATCH: usize = 256;
+
+/// What is asked of the claims connection.
+enum ClaimOp {
+    Claim(Uuid),
+    Release(Uuid),
+}
+
 /// The advisory locks this worker holds.
+///
+/// Every claim and release goes through one connection (the locks belong to its session), so
+/// the ones asked for while the previous round trip ran are made together: one query takes
+/// the locks of a whole batch of deliveries.
 pub struct Claims {
+    batcher: Batcher<ClaimOp, Result<bool, sqlx::Error>>,
+}
+
+/// The connection and what it holds, used by one batch at a time.
+struct Session {
     options: PgConnectOptions,
     connection: tokio::sync::Mutex<Option<PgConnection>>,
     /// Events claimed by this process: Postgres lets the session that holds a lock take it
@@ -28,62 +49,143 @@ fn lock_key(event_id: Uuid) -> i64 {
 
 impl Claims {
     /// Claims over connections made with `options` (the worker's database, its own name).
+    /// Must be called inside a Tokio runtime.
     pub fn new(options: PgConnectOptions) -> Self {
-        Self {
+        let session = Arc::new(Session {
             options: options.application_name("cxrelay-worker-claims"),
             connection: tokio::sync::Mutex::new(None),
             held: Mutex::new(HashSet::new()),
-        }
+        });
+        // One batch at a time: the locks live on one connection.
+        let batcher = Batcher::start("claims", MAX_BATCH, 1, move |ops| {
+            let session = Arc::clone(&session);
+            async move { session.run(ops).await }
+        });
+        Self { batcher }
     }
 
     /// Claims `event_id`: `Ok(false)` when another delivery of it is being carried out, here or
     /// by another worker.
     pub async fn try_claim(&self, event_id: Uuid) -> Result<bool, sqlx::Error> {
-        // Everything under the connection's lock: two copies within this process are decided
-        // one after the other.
-        let mut connection = self.connection.lock().await;
-        if self.held().contains(&event_id) {
-            return Ok(false);
-        }
-        if connection.is_none() {
-            *connection = Some(self.reconnect().await?);
-        }
-        let Some(conn) = connection.as_mut() else {
-            return Ok(false);
-        };
-        let locked = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(lock_key(event_id))
-            .fetch_one(&mut *conn)
-            .await;
-        match locked {
-            Ok(true) => {
-                self.held().insert(event_id);
-                Ok(true)
-            }
-            Ok(false) => Ok(false),
-            Err(error) => {
-                *connection = None;
-                Err(error)
-            }
-        }
+        self.batcher
+            .call("claims", ClaimOp::Claim(event_id))
+            .await
+            .map_err(|stopped| sqlx::Error::Configuration(Box::new(stopped)))?
     }
 
     /// Releases the claim on `event_id`. A lost connection has released it already.
     pub async fn release(&self, event_id: Uuid) {
+        let _ = self
+            .batcher
+            .call("claims", ClaimOp::Release(event_id))
+            .await;
+    }
+}
+
+impl Session {
+    /// Releases first (a copy waiting for a release in the same batch then gets the lock),
+    /// then claims; one answer per op, in order.
+    async fn run(&self, ops: Vec<ClaimOp>) -> Vec<Result<bool, sqlx::Error>> {
         let mut connection = self.connection.lock().await;
-        if !self.held().remove(&event_id) {
-            return;
-        }
-        if let Some(conn) = connection.as_mut() {
-            let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(lock_key(event_id))
-                .execute(&mut *conn)
-                .await;
-            if unlocked.is_err() {
-                // The connection is broken: its locks are gone with it.
-                *connection = None;
+        let released: Vec<i64> = {
+            let mut held = self.held();
+            ops.iter()
+                .filter_map(|op| match op {
+                    ClaimOp::Release(id) if held.remove(id) => Some(lock_key(*id)),
+                    _ => None,
+                })
+                .collect()
+        };
+        if !released.is_empty() {
+            if let Some(conn) = connection.as_mut() {
+                let unlocked =
+                    sqlx::query("SELECT pg_advisory_unlock(k) FROM unnest($1::int8[]) AS k")
+                        .bind(&released)
+                        .execute(&mut *conn)
+                        .await;
+                if unlocked.is_err() {
+                    // The connection is broken: its locks are gone with it.
+                    *connection = None;
+                }
             }
         }
+        // The claims to ask Postgres for: not held here, and each event once per batch.
+        let mut asked: Vec<Uuid> = Vec::new();
+        {
+            let held = self.held();
+            for op in &ops {
+                if let ClaimOp::Claim(id) = op {
+                    if !held.contains(id) && !asked.contains(id) {
+                        asked.push(*id);
+                    }
+                }
+            }
+        }
+        let granted = if asked.is_empty() {
+            Ok(Vec::new())
+        } else {
+            self.lock_all(&mut connection, &asked).await
+        };
+        let granted = match granted {
+            Ok(granted) => granted,
+            Err(error) => {
+                *connection = None;
+                return ops
+                    .iter()
+                    .map(|op| match op {
+                        ClaimOp::Release(_) => Ok(true),
+                        ClaimOp::Claim(_) => Err(copy_error(&error)),
+                    })
+                    .collect();
+            }
+        };
+        let mut held = self.held();
+        let mut first_copy: HashSet<Uuid> = HashSet::new();
+        ops.iter()
+            .map(|op| match op {
+                ClaimOp::Release(_) => Ok(true),
+                ClaimOp::Claim(id) => {
+                    let won = asked
+                        .iter()
+                        .position(|a| a == id)
+                        .is_some_and(|i| granted[i])
+                        && first_copy.insert(*id);
+                    if won {
+                        held.insert(*id);
+                    }
+                    Ok(won)
+                }
+            })
+            .collect()
+    }
+
+    /// Tries the lock of each of `events` on the connection (made first if there is none);
+    /// one answer per event, in order.
+    async fn lock_all(
+        &self,
+        connection: &mut Option<PgConnection>,
+        events: &[Uuid],
+    ) -> Result<Vec<bool>, sqlx::Error> {
+        if connection.is_none() {
+            *connection = Some(self.reconnect().await?);
+        }
+        let Some(conn) = connection.as_mut() else {
+            return Ok(vec![false; events.len()]);
+        };
+        let keys: Vec<i64> = events.iter().copied().map(lock_key).collect();
+        let locked: Vec<(i64, bool)> = sqlx::query_as(
+            "SELECT i, pg_try_advisory_lock(k) FROM unnest($1::int8[]) WITH ORDINALITY AS u(k, i)",
+        )
+        .bind(&keys)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut granted = vec![false; events.len()];
+        for (i, won) in locked {
+            if let Some(slot) = usize::try_from(i - 1).ok().and_then(|i| granted.get_mut(i)) {
+                *slot = won;
+            }
+        }
+        Ok(granted)
     }
 
     /// A new connection, taking back the locks of the events still in flight here: they were
@@ -105,6 +207,19 @@ impl Claims {
 
     fn held(&self) -> std::sync::MutexGuard<'_, HashSet<Uuid>> {
         self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The error of a batch's claims query, for each claim of it: an outage stays an outage (and
+/// is waited out), anything else stays something that is not.
+fn copy_error(error: &sqlx::Error) -> sqlx::Error {
+    if is_transient(error) {
+        sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            error.to_string(),
+        ))
+    } else {
+        sqlx::Error::Configuration(error.to_string().into())
     }
 }
 

@@ -165,7 +165,17 @@ async fn consume_while_open(
                                 })
                                 .await;
                         }
-                        Ok(delivery) => settle(ctx, delivery).await,
+                        // On a task of its own: the runtime spreads the events over its
+                        // threads instead of polling them all on the consumer's.
+                        Ok(delivery) => {
+                            let ctx = ctx.clone();
+                            let settled =
+                                tokio::spawn(async move { settle(&ctx, delivery).await }).await;
+                            if let Err(error) = settled {
+                                // The delivery goes back to the queue with the channel.
+                                tracing::error!(%error, "a delivery's task failed");
+                            }
+                        }
                         Err(error) => tracing::warn!(%error, "consumer error"),
                     }
                     drop(turn);

@@ -11,12 +11,15 @@ use crate::cognigy::{CognigyClient, EndpointStatusCache};
 use crate::db_health::DbHealth;
 use crate::genesys::GenesysClient;
 use crate::target::Targets;
+use crate::writes::Writes;
 
 /// Shared by all in-flight events of one worker process.
 #[derive(Clone)]
 pub struct WorkerContext {
     /// Attempt and event records.
     pub db: PgPool,
+    /// The event, attempt and audit writes, batched across events.
+    pub writes: Writes,
     /// Whether the database answers; outages are waited out.
     pub db_health: DbHealth,
     /// One delivery of an event at a time, across workers.

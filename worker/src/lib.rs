@@ -28,5 +28,6 @@ pub mod sequencer;
 pub mod sessions;
 pub mod target;
 pub mod verdict;
+pub mod writes;
 
 pub use app::Worker;

@@ -113,10 +113,11 @@ async fn claimed(ctx: &WorkerContext, envelope: &EventEnvelope) -> Disposition {
 async fn carry_out(ctx: &WorkerContext, envelope: &EventEnvelope) -> Result<(), ProcessError> {
     let kind = envelope.kind;
     let deadline = ctx.settings.worker.deadlines.of(kind);
+    let delivery = record::NewDelivery::of(envelope, deadline);
     let begun = ctx
         .db_health
         .retry("begin the event", || {
-            record::begin_event(&ctx.db, envelope, deadline)
+            ctx.writes.begin_event(delivery.clone())
         })
         .await?;
     let (number, deadline_at) = match begun {
@@ -153,17 +154,16 @@ async fn carry_out(ctx: &WorkerContext, envelope: &EventEnvelope) -> Result<(), 
         }
         _ => envelope.attempt,
     };
-    let calls = &attempt.calls;
+    let finish = record::Finish::of(
+        envelope.event_id,
+        number,
+        &attempt.calls,
+        &settlement,
+        retries,
+    );
     ctx.db_health
         .retry("record the outcome", || {
-            record::finish_event(
-                &ctx.db,
-                envelope.event_id,
-                number,
-                calls,
-                &settlement,
-                retries,
-            )
+            ctx.writes.finish_event(finish.clone())
         })
         .await?;
     metrics::counter!(

@@ -1,0 +1,197 @@
+//! The worker's database writes, batched across events: every in-flight event asks for its
+//! write ([`Writes::begin_event`], [`Writes::start_call`], [`Writes::finish_event`]) and waits
+//! for it alone, while the writes of one step asked for at about the same time go to Postgres
+//! as one transaction ([`crate::record::batched`]). The order of each event's own steps is
+//! unchanged: the attempt row is committed before its call, the outcome before the ack.
+//!
+//! A batch the database refuses for a reason other than an outage is written again one event
+//! at a time, so one bad row fails only its own event. An outage fails every write of the
+//! batch with an error that [`crate::db_health`] waits out, as it would a single write's.
+
+use std::collections::HashSet;
+use std::future::Future;
+
+use cxrelay_core::batch::{Batcher, BatcherStopped};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::db_health::is_transient;
+use crate::record::{self, batched, Begun, CallRow, Finish, NewDelivery, StartCall};
+
+/// Most writes of one step in one transaction. Large enough that a 256-event prefetch settles
+/// in a few batches, small enough that one batch's statements stay well under Postgres's
+/// parameter and memory limits and a slow batch holds few events.
+const MAX_BATCH: usize = 256;
+
+/// Batches of one step in flight at once: while one waits for its commit (the WAL flush), the
+/// next is already being written, which keeps the disk's flushes and the worker busy together.
+/// Three steps times this stays well inside the default pool of 10 connections.
+const CONCURRENT_BATCHES: usize = 2;
+
+type Answer<T> = Result<T, sqlx::Error>;
+
+/// Batched writers of the three steps of a delivery.
+#[derive(Clone)]
+pub struct Writes {
+    begin: Batcher<NewDelivery, Answer<Begun>>,
+    start: Batcher<StartCall, Answer<CallRow>>,
+    finish: Batcher<Finish, Answer<()>>,
+}
+
+impl Writes {
+    /// Starts the batchers on `db`. Must be called inside a Tokio runtime.
+    pub fn start(db: &PgPool) -> Self {
+        let pool = db.clone();
+        let begin = Batcher::start("begin", MAX_BATCH, CONCURRENT_BATCHES, move |items| {
+            let db = pool.clone();
+            async move {
+                write_batch(
+                    "event starts",
+                    items,
+                    |d: &NewDelivery| d.event_id,
+                    |items| {
+                        let db = db.clone();
+                        async move { batched::begin_events(&db, &items).await }
+                    },
+                    |item| {
+                        let db = db.clone();
+                        async move { record::begin_event(&db, &item).await }
+                    },
+                )
+                .await
+            }
+        });
+        let pool = db.clone();
+        let start = Batcher::start("start", MAX_BATCH, CONCURRENT_BATCHES, move |items| {
+            let db = pool.clone();
+            async move {
+                write_batch(
+                    "attempt rows",
+                    items,
+                    // Rows of different calls of one event are distinct; no event has two
+                    // calls under way at once.
+                    |c: &StartCall| c.event_id,
+                    |items| {
+                        let db = db.clone();
+                        async move { batched::start_calls(&db, &items).await }
+                    },
+                    |item| {
+                        let db = db.clone();
+                        async move { record::start_call(&db, &item).await }
+                    },
+                )
+                .await
+            }
+        });
+        let pool = db.clone();
+        let finish = Batcher::start("finish", MAX_BATCH, CONCURRENT_BATCHES, move |items| {
+            let db = pool.clone();
+            async move {
+                write_batch(
+                    "outcomes",
+                    items,
+                    |f: &Finish| f.event_id,
+                    |items| {
+                        let db = db.clone();
+                        async move {
+                            let count = items.len();
+                            batched::finish_events(&db, &items)
+                                .await
+                                .map(|()| vec![(); count])
+                        }
+                    },
+                    |item| {
+                        let db = db.clone();
+                        async move { record::finish_event(&db, &item).await }
+                    },
+                )
+                .await
+            }
+        });
+        Self {
+            begin,
+            start,
+            finish,
+        }
+    }
+
+    /// [`record::begin_event`], in a batch.
+    pub async fn begin_event(&self, delivery: NewDelivery) -> Answer<Begun> {
+        self.begin.call("begin", delivery).await.map_err(stopped)?
+    }
+
+    /// [`record::start_call`], in a batch: committed when this returns.
+    pub async fn start_call(&self, call: StartCall) -> Answer<CallRow> {
+        self.start.call("start", call).await.map_err(stopped)?
+    }
+
+    /// [`record::finish_event`], in a batch: committed when this returns.
+    pub async fn finish_event(&self, finish: Finish) -> Answer<()> {
+        self.finish.call("finish", finish).await.map_err(stopped)?
+    }
+}
+
+/// A batcher that stopped (a batch panicked) is not an outage: the delivery is handed back to
+/// the broker rather than waited on.
+fn stopped(error: BatcherStopped) -> sqlx::Error {
+    sqlx::Error::Configuration(Box::new(error))
+}
+
+/// Writes `items` as one batch when there are several writes of distinct events, and one by
+/// one otherwise or when the batch is refused for a reason other than an outage.
+async fn write_batch<I, O, K, B, BF, S, SF>(
+    what: &'static str,
+    items: Vec<I>,
+    key: K,
+    batch: B,
+    single: S,
+) -> Vec<Answer<O>>
+where
+    I: Clone,
+    K: Fn(&I) -> Uuid,
+    B: FnOnce(Vec<I>) -> BF,
+    BF: Future<Output = Answer<Vec<O>>>,
+    S: Fn(I) -> SF,
+    SF: Future<Output = Answer<O>>,
+{
+    let count = items.len();
+    let mut seen = HashSet::with_capacity(count);
+    let distinct = items.iter().all(|item| seen.insert(key(item)));
+    if count > 1 && distinct {
+        match batch(items.clone()).await {
+            Ok(answers) => return answers.into_iter().map(Ok).collect(),
+            Err(error) if is_transient(&error) => {
+                return (0..count).map(|_| Err(outage(&error))).collect();
+            }
+            Err(error) => {
+                tracing::warn!(%error, what, count, "the database refused a batch: writing its rows one by one");
+            }
+        }
+    }
+    let mut answers = Vec::with_capacity(count);
+    for item in items {
+        answers.push(single(item).await);
+    }
+    answers
+}
+
+/// The outage that failed a batch, for each of its writes: still an outage to
+/// [`is_transient`], so every caller waits for the database and writes again.
+fn outage(error: &sqlx::Error) -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::new(
+        std::io::ErrorKind::ConnectionAborted,
+        error.to_string(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outage_stays_an_outage_for_every_write_of_the_batch() {
+        let cut = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert!(is_transient(&outage(&cut)));
+        assert!(!is_transient(&stopped(BatcherStopped("finish"))));
+    }
+}
