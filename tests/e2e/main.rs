@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod admin_replay;
+mod batched_writes;
 mod bot_failure;
 mod bot_session;
 mod broker_outage;

@@ -204,22 +204,20 @@ impl Worker {
             );
             tokio::time::sleep(join_delay).await;
         }
-        // Each consumer on a task of its own, so that they run on every runtime thread.
-        let consumers: Vec<_> = self
-            .consumers
-            .into_iter()
-            .zip(self.connected)
-            .map(|(config, connected)| {
-                tokio::spawn(consumer::run(
-                    self.ctx.clone(),
-                    config,
-                    stop_rx.clone(),
-                    connected,
-                ))
-            })
-            .collect();
-        for consumer in futures::future::join_all(consumers).await {
-            if let Err(error) = consumer {
+        // Each consumer on a task of its own, so that they run on every runtime thread. In a
+        // JoinSet, which aborts them when dropped: a worker stopped from outside (its future
+        // dropped) leaves no consumer behind.
+        let mut consumers = tokio::task::JoinSet::new();
+        for (config, connected) in self.consumers.into_iter().zip(self.connected) {
+            consumers.spawn(consumer::run(
+                self.ctx.clone(),
+                config,
+                stop_rx.clone(),
+                connected,
+            ));
+        }
+        while let Some(finished) = consumers.join_next().await {
+            if let Err(error) = finished {
                 tracing::error!(%error, "a consumer task failed");
             }
         }

@@ -166,12 +166,14 @@ async fn consume_while_open(
                                 .await;
                         }
                         // On a task of its own: the runtime spreads the events over its
-                        // threads instead of polling them all on the consumer's.
+                        // threads instead of polling them all on the consumer's. In a JoinSet,
+                        // which aborts the task when dropped: a consumer stopped from outside
+                        // leaves no delivery running behind it.
                         Ok(delivery) => {
                             let ctx = ctx.clone();
-                            let settled =
-                                tokio::spawn(async move { settle(&ctx, delivery).await }).await;
-                            if let Err(error) = settled {
+                            let mut task = tokio::task::JoinSet::new();
+                            task.spawn(async move { settle(&ctx, delivery).await });
+                            if let Some(Err(error)) = task.join_next().await {
                                 // The delivery goes back to the queue with the channel.
                                 tracing::error!(%error, "a delivery's task failed");
                             }

@@ -122,3 +122,10 @@ pub fn worker(
     ]);
     env
 }
+
+/// A `NAME=VALUE` argument (`--ingress-env`, `--worker-env`): a setting to try.
+pub fn parse_setting(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .ok_or_else(|| format!("{text:?} is not NAME=VALUE"))
+}

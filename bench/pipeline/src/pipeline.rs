@@ -52,12 +52,15 @@ pub async fn start_worker(
     services: &Services,
     sim: &Sim,
     rate: Rate,
+    extra_env: &[(String, String)],
 ) -> anyhow::Result<Process> {
     let admin = processes::free_addr()?;
+    let mut env = environment::worker(services, admin, sim.addr, rate);
+    env.extend(extra_env.iter().cloned());
     let mut process = Process::start(
         &processes::binary("cxrelay-worker")?,
         "cxrelay-worker",
-        &environment::worker(services, admin, sim.addr, rate),
+        &env,
         &[],
     )?;
     process

@@ -11,7 +11,7 @@ use clap::Parser;
 use cxrelay_bench_pipeline::broker::{Broker, DEFAULT_AMQP_URL};
 use cxrelay_bench_pipeline::database::{self, DEFAULT_ADMIN_URL};
 use cxrelay_bench_pipeline::drain::{self, Rows};
-use cxrelay_bench_pipeline::environment::{Rate, Services};
+use cxrelay_bench_pipeline::environment::{self, Rate, Services};
 use cxrelay_bench_pipeline::machine::Machine;
 use cxrelay_bench_pipeline::{baseline, pipeline, report, sim_calls};
 use cxrelay_core::amqp::Topology;
@@ -41,6 +41,10 @@ struct Args {
     /// Skip the baseline.
     #[arg(long)]
     no_baseline: bool,
+    /// A setting of cxrelay-worker to try, as NAME=VALUE (repeatable), e.g.
+    /// CXRELAY_WORKER__PREFETCH=256.
+    #[arg(long, value_parser = environment::parse_setting)]
+    worker_env: Vec<(String, String)>,
     /// URL of an existing database of a role that may create databases.
     #[arg(long, env = "CXRELAY_BENCH_DATABASE_URL", default_value = DEFAULT_ADMIN_URL)]
     admin_url: String,
@@ -134,7 +138,8 @@ async fn drain_with_worker(
         })
     };
     let started = Instant::now();
-    let mut worker = pipeline::start_worker(&http, services, &sim, Rate::OFF).await?;
+    let mut worker =
+        pipeline::start_worker(&http, services, &sim, Rate::OFF, &args.worker_env).await?;
     report::say(&format!(
         "cxrelay-worker: pid {}, log {}; draining with the rate limit off",
         worker.pid(),

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::Parser;
 use cxrelay_bench_pipeline::broker::{Broker, DEFAULT_AMQP_URL};
 use cxrelay_bench_pipeline::database::{self, DEFAULT_ADMIN_URL};
-use cxrelay_bench_pipeline::environment::Services;
+use cxrelay_bench_pipeline::environment::{self, Services};
 use cxrelay_bench_pipeline::intake::{self, Contender, Load, Measured};
 use cxrelay_bench_pipeline::machine::Machine;
 use cxrelay_bench_pipeline::report;
@@ -43,7 +43,7 @@ struct Args {
     without_natural_key: bool,
     /// A setting of cxrelay-ingress to try, as NAME=VALUE (repeatable), e.g.
     /// CXRELAY_LOG__LEVEL=warn or CXRELAY_DATABASE__MAX_CONNECTIONS=32.
-    #[arg(long, value_parser = parse_setting)]
+    #[arg(long, value_parser = environment::parse_setting)]
     ingress_env: Vec<(String, String)>,
     /// URL of an existing database of a role that may create databases.
     #[arg(long, env = "CXRELAY_BENCH_DATABASE_URL", default_value = DEFAULT_ADMIN_URL)]
@@ -104,12 +104,6 @@ async fn run(args: &Args, services: &Services, broker: &Broker) -> anyhow::Resul
             .await;
     }
     Ok(measured)
-}
-
-fn parse_setting(text: &str) -> Result<(String, String), String> {
-    text.split_once('=')
-        .map(|(name, value)| (name.to_owned(), value.to_owned()))
-        .ok_or_else(|| format!("{text:?} is not NAME=VALUE"))
 }
 
 fn targets(measured: &[Measured]) {

@@ -128,7 +128,7 @@ async fn run(
             }
         })
     };
-    let mut worker = pipeline::start_worker(&http, services, &sim, Rate::OFF).await?;
+    let mut worker = pipeline::start_worker(&http, services, &sim, Rate::OFF, &[]).await?;
     report::say(&format!(
         "cxrelay-worker: pid {}; reading its peak after {} s",
         worker.pid(),

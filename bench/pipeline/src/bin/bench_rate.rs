@@ -94,7 +94,7 @@ async fn measure(
         report::count(events)
     ));
     let started = Instant::now();
-    let mut worker = pipeline::start_worker(http, services, sim, rate).await?;
+    let mut worker = pipeline::start_worker(http, services, sim, rate, &[]).await?;
     // Ten times the time the limit allows, and a minute to start: a worker that cannot keep up
     // with the limit still finishes, and shows it by a rate under the limit.
     let within = Duration::from_secs(args.seconds * 10 + 60);
