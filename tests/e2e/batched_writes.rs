@@ -25,15 +25,15 @@ fn delivery(n: usize) -> NewDelivery {
         event_id: Uuid::new_v4(),
         kind: "cognigy.fallback",
         target: "genesys",
-        request_id: (n % 3 != 0).then(|| format!("req-{n}")),
-        idempotency_key: (n % 4 == 0).then(|| format!("key-{n}")),
+        request_id: (!n.is_multiple_of(3)).then(|| format!("req-{n}")),
+        idempotency_key: n.is_multiple_of(4).then(|| format!("key-{n}")),
         payload: json!({"n": n, "sessionId": format!("s-{n}")}),
         received_at: now,
         retries: 0,
         generation: 0,
         deadline_at: now + chrono::Duration::seconds(600),
         source: Some("cognigy".to_owned()),
-        key_name: (n % 2 == 0).then(|| "cognigy-main".to_owned()),
+        key_name: n.is_multiple_of(2).then(|| "cognigy-main".to_owned()),
     }
 }
 
