@@ -27,7 +27,7 @@ fn delivery(n: usize) -> NewDelivery {
         target: "genesys",
         request_id: (!n.is_multiple_of(3)).then(|| format!("req-{n}")),
         idempotency_key: n.is_multiple_of(4).then(|| format!("key-{n}")),
-        payload: json!({"n": n, "sessionId": format!("s-{n}")}),
+        payload: json!({"n": n, "sessionId": format!("s-{n}")}).to_string(),
         received_at: now,
         retries: 0,
         generation: 0,
@@ -253,7 +253,7 @@ async fn a_row_postgres_refuses_fails_only_its_own_event() {
     let mut deliveries: Vec<NewDelivery> = (0..60).map(delivery).collect();
     // jsonb cannot hold a NUL character: Postgres refuses this row, and only this row.
     let poison = 17;
-    deliveries[poison].payload = json!({"text": "nul \u{0000} here"});
+    deliveries[poison].payload = json!({"text": "nul \u{0000} here"}).to_string();
     let begins: Vec<_> = deliveries
         .iter()
         .cloned()

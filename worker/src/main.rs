@@ -14,6 +14,11 @@ struct Args {
     config: ConfigArgs,
 }
 
+/// mimalloc instead of the system allocator: under load, glibc's malloc spent a third of the
+/// worker's CPU in `malloc_consolidate`, `unlink_chunk` and free (bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();

@@ -10,6 +10,7 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::sync::Arc;
 
 use cxrelay_core::batch::{Batcher, BatcherStopped};
 use sqlx::PgPool;
@@ -149,7 +150,7 @@ async fn write_batch<I, O, K, B, BF, S, SF>(
 where
     I: Clone,
     K: Fn(&I) -> Uuid,
-    B: FnOnce(Vec<I>) -> BF,
+    B: FnOnce(Arc<Vec<I>>) -> BF,
     BF: Future<Output = Answer<Vec<O>>>,
     S: Fn(I) -> SF,
     SF: Future<Output = Answer<O>>,
@@ -157,8 +158,10 @@ where
     let count = items.len();
     let mut seen = HashSet::with_capacity(count);
     let distinct = items.iter().all(|item| seen.insert(key(item)));
+    // Shared with the batch, not copied: the one-by-one writes after a refused batch need them.
+    let items = Arc::new(items);
     if count > 1 && distinct {
-        match batch(items.clone()).await {
+        match batch(Arc::clone(&items)).await {
             Ok(answers) => return answers.into_iter().map(Ok).collect(),
             Err(error) if is_transient(&error) => {
                 return (0..count).map(|_| Err(outage(&error))).collect();
@@ -169,8 +172,8 @@ where
         }
     }
     let mut answers = Vec::with_capacity(count);
-    for item in items {
-        answers.push(single(item).await);
+    for item in items.iter() {
+        answers.push(single(item.clone()).await);
     }
     answers
 }

@@ -119,6 +119,8 @@ pub fn worker(
         pair("CXRELAY_GENESYS__RATE__PER_SEC", rate.per_sec),
         pair("CXRELAY_GENESYS__RATE__BURST", rate.burst),
         pair("CXRELAY_COGNIGY__API_BASE_URL", &sim),
+        // The simulator is plain http on this machine.
+        pair("CXRELAY_OUTBOUND__ALLOW_HTTP_HOSTS", sim_addr.ip()),
     ]);
     env
 }

@@ -27,9 +27,9 @@ pub async fn begin_events(
         "INSERT INTO events (id, kind, target, status, request_id, idempotency_key, payload,
                              received_at, attempts, retries, generation, deadline_at,
                              source, key_name)
-         SELECT id, kind, target, 'processing', request_id, idempotency_key, payload,
+         SELECT id, kind, target, 'processing', request_id, idempotency_key, payload::jsonb,
                 received_at, 1, retries, generation, deadline_at, source, key_name
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[],
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                        $7::timestamptz[], $8::int4[], $9::int4[], $10::timestamptz[],
                        $11::text[], $12::text[])
                 AS u(id, kind, target, request_id, idempotency_key, payload, received_at,
@@ -51,8 +51,8 @@ pub async fn begin_events(
     .bind(
         deliveries
             .iter()
-            .map(|d| d.payload.clone())
-            .collect::<Vec<Value>>(),
+            .map(|d| d.payload.as_str())
+            .collect::<Vec<_>>(),
     )
     .bind(deliveries.iter().map(|d| d.received_at).collect::<Vec<_>>())
     .bind(deliveries.iter().map(|d| d.retries).collect::<Vec<_>>())
