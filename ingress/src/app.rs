@@ -15,7 +15,7 @@ use crate::body::BodyLimits;
 use crate::drain::Drain;
 use crate::repeats::RepeatLookup;
 use crate::routes::{admin_router, public_router};
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use cxrelay_core::amqp::Publisher;
 
 /// Added to the confirm timeout to bound the drain at shutdown.
@@ -59,7 +59,7 @@ impl Application {
         if settings.ingress.admin_tokens.is_empty() {
             tracing::warn!("no admin tokens (CXRELAY_INGRESS__ADMIN_TOKENS): every admin route but /healthz answers 403");
         }
-        let state = AppState {
+        let state = AppState::new(Shared {
             publisher,
             repeats: RepeatLookup::start(db.clone()),
             db,
@@ -72,7 +72,7 @@ impl Application {
             intent_score_threshold: settings.ingress.intent_score_threshold,
             metrics: cxrelay_core::metrics::install(),
             drain: Drain::default(),
-        };
+        });
         Ok(Self {
             public,
             admin,

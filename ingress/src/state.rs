@@ -1,5 +1,8 @@
 //! What the request handlers share.
 
+use std::ops::Deref;
+use std::sync::Arc;
+
 use cxrelay_core::config::AdminTokens;
 use cxrelay_core::replay::Replayer;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -12,9 +15,29 @@ use crate::body::BodyLimits;
 use crate::drain::Drain;
 use crate::repeats::RepeatLookup;
 
-/// Shared state of both listeners.
+/// Shared state of both listeners: one allocation behind an `Arc`, so that handing it to each
+/// request (axum clones the state per request) costs a reference count, not a copy of every
+/// setting in it.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    /// The state of an ingress.
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct Shared {
     /// Durable publishing to the broker.
     pub publisher: Publisher,
     /// Event status reads and readiness.
