@@ -42,77 +42,38 @@ pub struct Writes {
 impl Writes {
     /// Starts the batchers on `db`. Must be called inside a Tokio runtime.
     pub fn start(db: &PgPool) -> Self {
-        let pool = db.clone();
-        let begin = Batcher::start("begin", MAX_BATCH, CONCURRENT_BATCHES, move |items| {
-            let db = pool.clone();
-            async move {
-                write_batch(
-                    "event starts",
-                    items,
-                    |d: &NewDelivery| d.event_id,
-                    |items| {
-                        let db = db.clone();
-                        async move { batched::begin_events(&db, &items).await }
-                    },
-                    |item| {
-                        let db = db.clone();
-                        async move { record::begin_event(&db, &item).await }
-                    },
-                )
-                .await
-            }
-        });
-        let pool = db.clone();
-        let start = Batcher::start("start", MAX_BATCH, CONCURRENT_BATCHES, move |items| {
-            let db = pool.clone();
-            async move {
-                write_batch(
-                    "attempt rows",
-                    items,
-                    // Rows of different calls of one event are distinct; no event has two
-                    // calls under way at once.
-                    |c: &StartCall| c.event_id,
-                    |items| {
-                        let db = db.clone();
-                        async move { batched::start_calls(&db, &items).await }
-                    },
-                    |item| {
-                        let db = db.clone();
-                        async move { record::start_call(&db, &item).await }
-                    },
-                )
-                .await
-            }
-        });
-        let pool = db.clone();
-        let finish = Batcher::start("finish", MAX_BATCH, CONCURRENT_BATCHES, move |items| {
-            let db = pool.clone();
-            async move {
-                write_batch(
-                    "outcomes",
-                    items,
-                    |f: &Finish| f.event_id,
-                    |items| {
-                        let db = db.clone();
-                        async move {
-                            let count = items.len();
-                            batched::finish_events(&db, &items)
-                                .await
-                                .map(|()| vec![(); count])
-                        }
-                    },
-                    |item| {
-                        let db = db.clone();
-                        async move { record::finish_event(&db, &item).await }
-                    },
-                )
-                .await
-            }
-        });
         Self {
-            begin,
-            start,
-            finish,
+            begin: batcher(
+                "begin",
+                "event starts",
+                db,
+                |d: &NewDelivery| d.event_id,
+                |db, items| async move { batched::begin_events(&db, &items).await },
+                |db, item| async move { record::begin_event(&db, &item).await },
+            ),
+            start: batcher(
+                "start",
+                "attempt rows",
+                db,
+                // Rows of different calls of one event are distinct; no event has two calls
+                // under way at once.
+                |c: &StartCall| c.event_id,
+                |db, items| async move { batched::start_calls(&db, &items).await },
+                |db, item| async move { record::start_call(&db, &item).await },
+            ),
+            finish: batcher(
+                "finish",
+                "outcomes",
+                db,
+                |f: &Finish| f.event_id,
+                |db, items| async move {
+                    let count = items.len();
+                    batched::finish_events(&db, &items)
+                        .await
+                        .map(|()| vec![(); count])
+                },
+                |db, item| async move { record::finish_event(&db, &item).await },
+            ),
         }
     }
 
@@ -136,6 +97,40 @@ impl Writes {
 /// the broker rather than waited on.
 fn stopped(error: BatcherStopped) -> sqlx::Error {
     sqlx::Error::Configuration(Box::new(error))
+}
+
+/// A batcher of one step: `batch` writes many of its writes in one transaction, `single` one;
+/// `key` is the event a write belongs to; `name` and `what` name it in errors and logs.
+fn batcher<I, O, B, BF, S, SF>(
+    name: &'static str,
+    what: &'static str,
+    db: &PgPool,
+    key: fn(&I) -> Uuid,
+    batch: B,
+    single: S,
+) -> Batcher<I, Answer<O>>
+where
+    I: Clone + Send + Sync + 'static,
+    O: Send + 'static,
+    B: Fn(PgPool, Arc<Vec<I>>) -> BF + Copy + Send + Sync + 'static,
+    BF: Future<Output = Answer<Vec<O>>> + Send,
+    S: Fn(PgPool, I) -> SF + Copy + Send + Sync + 'static,
+    SF: Future<Output = Answer<O>> + Send,
+{
+    let db = db.clone();
+    Batcher::start(name, MAX_BATCH, CONCURRENT_BATCHES, move |items| {
+        let db = db.clone();
+        async move {
+            write_batch(
+                what,
+                items,
+                key,
+                |items| batch(db.clone(), items),
+                |item| single(db.clone(), item),
+            )
+            .await
+        }
+    })
 }
 
 /// Writes `items` as one batch when there are several writes of distinct events, and one by

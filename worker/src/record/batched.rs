@@ -23,7 +23,7 @@ pub async fn begin_events(
     let column =
         |f: fn(&NewDelivery) -> Option<String>| deliveries.iter().map(f).collect::<Vec<_>>();
     let mut tx = db.begin().await?;
-    let started: Vec<(Uuid, i32, DateTime<Utc>)> = sqlx::query_as(
+    let started: Vec<(Uuid, i32, DateTime<Utc>)> = sqlx::query_as(concat!(
         "INSERT INTO events (id, kind, target, status, request_id, idempotency_key, payload,
                              received_at, attempts, retries, generation, deadline_at,
                              source, key_name)
@@ -33,16 +33,10 @@ pub async fn begin_events(
                        $7::timestamptz[], $8::int4[], $9::int4[], $10::timestamptz[],
                        $11::text[], $12::text[])
                 AS u(id, kind, target, request_id, idempotency_key, payload, received_at,
-                     retries, generation, deadline_at, source, key_name)
-         ON CONFLICT (id) DO UPDATE
-            SET status = 'processing', attempts = events.attempts + 1,
-                retries = EXCLUDED.retries, next_attempt_at = NULL, updated_at = now(),
-                deadline_at = COALESCE(events.deadline_at, EXCLUDED.deadline_at)
-          WHERE events.status NOT IN ('succeeded', 'dead', 'expired')
-            AND events.generation = EXCLUDED.generation
-            AND events.retries <= EXCLUDED.retries
-         RETURNING id, attempts, deadline_at",
-    )
+                     retries, generation, deadline_at, source, key_name)",
+        begin_on_conflict!(),
+        " RETURNING id, attempts, deadline_at"
+    ))
     .bind(deliveries.iter().map(|d| d.event_id).collect::<Vec<_>>())
     .bind(deliveries.iter().map(|d| d.kind).collect::<Vec<_>>())
     .bind(deliveries.iter().map(|d| d.target).collect::<Vec<_>>())

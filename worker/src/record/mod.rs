@@ -5,6 +5,21 @@
 //! can be made alone (this module) or together with other events' writes of the same step
 //! ([`batched`], through [`crate::writes::Writes`]). Both give the same rows.
 
+/// The conflict clause of an event's start, for [`begin_event`] and [`batched::begin_events`]:
+/// a known event starts its next delivery unless it is final, was replayed into another
+/// generation, or the message carries fewer retries than the event has had (a stale copy).
+macro_rules! begin_on_conflict {
+    () => {
+        " ON CONFLICT (id) DO UPDATE
+            SET status = 'processing', attempts = events.attempts + 1,
+                retries = EXCLUDED.retries, next_attempt_at = NULL, updated_at = now(),
+                deadline_at = COALESCE(events.deadline_at, EXCLUDED.deadline_at)
+          WHERE events.status NOT IN ('succeeded', 'dead', 'expired')
+            AND events.generation = EXCLUDED.generation
+            AND events.retries <= EXCLUDED.retries"
+    };
+}
+
 pub mod batched;
 
 use std::time::Duration;
@@ -108,21 +123,15 @@ impl NewDelivery {
 /// the message carries fewer retries than the event has had (a repeat, a redelivery).
 pub async fn begin_event(db: &PgPool, delivery: &NewDelivery) -> Result<Begun, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let started: Option<(i32, DateTime<Utc>)> = sqlx::query_as(
+    let started: Option<(i32, DateTime<Utc>)> = sqlx::query_as(concat!(
         "INSERT INTO events (id, kind, target, status, request_id, idempotency_key, payload,
                              received_at, attempts, retries, generation, deadline_at,
                              source, key_name)
          VALUES ($1, $2, $3, 'processing', $4, $5, $6::text::jsonb, $7, 1, $8, $9, $10, $11,
-                 $12)
-         ON CONFLICT (id) DO UPDATE
-            SET status = 'processing', attempts = events.attempts + 1,
-                retries = EXCLUDED.retries, next_attempt_at = NULL, updated_at = now(),
-                deadline_at = COALESCE(events.deadline_at, EXCLUDED.deadline_at)
-          WHERE events.status NOT IN ('succeeded', 'dead', 'expired')
-            AND events.generation = EXCLUDED.generation
-            AND events.retries <= EXCLUDED.retries
-         RETURNING attempts, deadline_at",
-    )
+                 $12)",
+        begin_on_conflict!(),
+        " RETURNING attempts, deadline_at"
+    ))
     .bind(delivery.event_id)
     .bind(delivery.kind)
     .bind(delivery.target)
