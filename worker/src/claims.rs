@@ -110,46 +110,40 @@ impl Session {
             }
         }
         // The claims to ask Postgres for: not held here, and each event once per batch.
-        let mut asked: Vec<Uuid> = Vec::new();
-        {
+        let asked: Vec<Uuid> = {
             let held = self.held();
-            for op in &ops {
-                if let ClaimOp::Claim(id) = op {
-                    if !held.contains(id) && !asked.contains(id) {
-                        asked.push(*id);
-                    }
-                }
-            }
-        }
-        let granted = if asked.is_empty() {
-            Ok(Vec::new())
-        } else {
-            self.lock_all(&mut connection, &asked).await
+            let mut seen = HashSet::new();
+            ops.iter()
+                .filter_map(|op| match op {
+                    ClaimOp::Claim(id) if !held.contains(id) && seen.insert(*id) => Some(*id),
+                    _ => None,
+                })
+                .collect()
         };
-        let granted = match granted {
-            Ok(granted) => granted,
-            Err(error) => {
-                *connection = None;
-                return ops
-                    .iter()
-                    .map(|op| match op {
-                        ClaimOp::Release(_) => Ok(true),
-                        ClaimOp::Claim(_) => Err(copy_error(&error)),
-                    })
-                    .collect();
+        let mut granted = if asked.is_empty() {
+            HashSet::new()
+        } else {
+            match self.lock_all(&mut connection, &asked).await {
+                Ok(granted) => granted,
+                Err(error) => {
+                    *connection = None;
+                    return ops
+                        .iter()
+                        .map(|op| match op {
+                            ClaimOp::Release(_) => Ok(true),
+                            ClaimOp::Claim(_) => Err(copy_error(&error)),
+                        })
+                        .collect();
+                }
             }
         };
         let mut held = self.held();
-        let mut first_copy: HashSet<Uuid> = HashSet::new();
         ops.iter()
             .map(|op| match op {
                 ClaimOp::Release(_) => Ok(true),
+                // Taken out of `granted` by the first copy: a second copy in the batch loses.
                 ClaimOp::Claim(id) => {
-                    let won = asked
-                        .iter()
-                        .position(|a| a == id)
-                        .is_some_and(|i| granted[i])
-                        && first_copy.insert(*id);
+                    let won = granted.remove(id);
                     if won {
                         held.insert(*id);
                     }
@@ -160,17 +154,17 @@ impl Session {
     }
 
     /// Tries the lock of each of `events` on the connection (made first if there is none);
-    /// one answer per event, in order.
+    /// returns the events whose lock it took.
     async fn lock_all(
         &self,
         connection: &mut Option<PgConnection>,
         events: &[Uuid],
-    ) -> Result<Vec<bool>, sqlx::Error> {
+    ) -> Result<HashSet<Uuid>, sqlx::Error> {
         if connection.is_none() {
             *connection = Some(self.reconnect().await?);
         }
         let Some(conn) = connection.as_mut() else {
-            return Ok(vec![false; events.len()]);
+            return Ok(HashSet::new());
         };
         let keys: Vec<i64> = events.iter().copied().map(lock_key).collect();
         let locked: Vec<(i64, bool)> = sqlx::query_as(
@@ -179,13 +173,12 @@ impl Session {
         .bind(&keys)
         .fetch_all(&mut *conn)
         .await?;
-        let mut granted = vec![false; events.len()];
-        for (i, won) in locked {
-            if let Some(slot) = usize::try_from(i - 1).ok().and_then(|i| granted.get_mut(i)) {
-                *slot = won;
-            }
-        }
-        Ok(granted)
+        Ok(locked
+            .into_iter()
+            .filter(|(_, won)| *won)
+            .filter_map(|(i, _)| usize::try_from(i - 1).ok())
+            .filter_map(|i| events.get(i).copied())
+            .collect())
     }
 
     /// A new connection, taking back the locks of the events still in flight here: they were
