@@ -12,8 +12,11 @@ use uuid::Uuid;
 /// Most lookups in one query.
 const MAX_BATCH: usize = 256;
 
-/// Queries in flight at once: one waits for Postgres while the next batch gathers.
-const CONCURRENT_BATCHES: usize = 2;
+/// Queries in flight at once. One: the lookups that arrive while it runs make the next batch,
+/// so batches grow with the load and the queries per request fall. Each query costs the
+/// ingress and Postgres CPU that the broker needs on a small machine; with 2 in flight intake
+/// was 12 % slower, with 4 slower still (`scripts/bench-intake`, bench/RESULTS.md).
+const CONCURRENT_BATCHES: usize = 1;
 
 /// Finds and counts repeats of recorded events.
 #[derive(Clone)]
