@@ -61,7 +61,10 @@ impl Application {
         }
         let state = AppState::new(Shared {
             publisher,
-            repeats: RepeatLookup::start(db.clone()),
+            repeats: settings
+                .ingress
+                .repeat_lookup
+                .then(|| RepeatLookup::start(db.clone())),
             db,
             authenticator,
             admin_tokens: settings.ingress.admin_tokens.clone(),

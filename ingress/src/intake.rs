@@ -119,8 +119,12 @@ fn accepted(event_id: Uuid, replayed: bool) -> Response {
 /// Counts a repeat of an event a worker has recorded (`events.repeats`). A repeat of one
 /// still queued is not found here: it is published, and the worker recognises it. The
 /// database being away costs only that shortcut.
+/// Always false when the lookup is off (`ingress.repeat_lookup`).
 async fn is_recorded_repeat(state: &AppState, event_id: Uuid) -> bool {
-    let lookup = state.repeats.is_recorded(event_id);
+    let Some(repeats) = &state.repeats else {
+        return false;
+    };
+    let lookup = repeats.is_recorded(event_id);
     match tokio::time::timeout(REPEAT_LOOKUP_TIMEOUT, lookup).await {
         Ok(Ok(recorded)) => recorded,
         Ok(Err(error)) => {

@@ -42,8 +42,9 @@ pub struct Shared {
     pub publisher: Publisher,
     /// Event status reads and readiness.
     pub db: PgPool,
-    /// The repeat lookup of intake, batched across requests.
-    pub repeats: RepeatLookup,
+    /// The repeat lookup of intake, batched across requests; none when `ingress.repeat_lookup`
+    /// is off.
+    pub repeats: Option<RepeatLookup>,
     /// Who may send to the public routes.
     pub authenticator: Authenticator,
     /// Named tokens of the admin listener; none closes every admin route but `/healthz`.

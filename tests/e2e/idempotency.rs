@@ -1,6 +1,8 @@
 //! Repeats of a request are one event, carried out once: by `Idempotency-Key`, or by the
 //! natural key of the kind when the caller cannot send a header.
 
+use std::sync::Arc;
+
 use cxrelay_tests::app::API_KEY;
 use cxrelay_tests::{spawn_app, AppOptions, TestApp};
 use serde_json::{json, Value};
@@ -62,6 +64,40 @@ async fn a_repeat_with_the_same_idempotency_key_gets_the_same_event_and_no_secon
     assert_ne!(other, first, "another key is another event");
     assert_eq!(app.wait_for_final(&other).await["status"], "succeeded");
     assert_eq!(app.sim_calls_to("POST", EXECUTIONS).await.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_repeat_lookup_off_a_repeat_is_published_and_the_worker_counts_it() {
+    let app = spawn_app(AppOptions {
+        customize: Some(Arc::new(|settings| settings.ingress.repeat_lookup = false)),
+        ..AppOptions::default()
+    })
+    .await;
+    let body = json!({"sessionId": "s-nolookup", "userId": "u", "text": "agent please"});
+
+    let (status, replayed, first) = post_keyed(&app, &body, Some("order-9")).await;
+    assert_eq!((status, replayed), (202, None));
+    assert_eq!(app.wait_for_final(&first).await["status"], "succeeded");
+
+    // The event is recorded, but the ingress does not look: the repeat is published as a copy
+    // (no Idempotent-Replayed), and the worker that takes it counts it without a second call.
+    let (status, replayed, second) = post_keyed(&app, &body, Some("order-9")).await;
+    assert_eq!((status, replayed), (202, None));
+    assert_eq!(second, first, "a repeat still names the first event");
+    cxrelay_tests::wait::until(
+        "the worker to count the repeat",
+        cxrelay_tests::app::PATIENCE,
+        || {
+            let app = &app;
+            let first = first.clone();
+            async move { (repeats_of(app, &first).await == 1).then_some(()) }
+        },
+    )
+    .await;
+    assert_eq!(app.sim_calls_to("POST", EXECUTIONS).await.len(), 1);
+    let event = app.wait_for_final(&first).await;
+    assert_eq!(event["status"], "succeeded");
+    assert_eq!(event["attempts"], 1, "the copy made no attempt: {event}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
