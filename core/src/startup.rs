@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::config::{self, Settings};
-use crate::telemetry;
+use crate::telemetry::{self, LogWriter};
 
 /// Exit code of a configuration error, distinct from a runtime failure (1).
 pub const EXIT_CONFIG: u8 = 2;
@@ -20,12 +20,12 @@ pub struct ConfigArgs {
 }
 
 /// Loads settings and starts logging; a configuration error is printed as one line naming the
-/// setting, and the process exits with [`EXIT_CONFIG`].
-pub fn load_settings(args: &ConfigArgs) -> Result<Settings, ExitCode> {
+/// setting, and the process exits with [`EXIT_CONFIG`]. Keep the [`LogWriter`] until the end.
+pub fn load_settings(args: &ConfigArgs) -> Result<(Settings, LogWriter), ExitCode> {
     match config::load(args.config.as_deref()) {
         Ok(settings) => {
-            telemetry::init(&settings.log);
-            Ok(settings)
+            let log = telemetry::init(&settings.log);
+            Ok((settings, log))
         }
         Err(error) => {
             eprintln!("{error}");
@@ -42,7 +42,12 @@ where
     Fut: Future<Output = anyhow::Result<()>>,
 {
     match load_settings(args) {
-        Ok(settings) => run_main(binary, main(settings)).await,
+        Ok((settings, log)) => {
+            let code = run_main(binary, main(settings)).await;
+            // Written out before the process exits, the error line of run_main included.
+            drop(log);
+            code
+        }
         Err(code) => code,
     }
 }

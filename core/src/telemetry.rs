@@ -1,6 +1,9 @@
 //! The tracing subscriber, built once per process.
 
+use std::io::{BufWriter, Stderr};
+
 use tracing::Level;
+use tracing_appender::non_blocking::{NonBlocking, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -26,14 +29,30 @@ const QUIET_DEPENDENCIES: &str = "sqlx::postgres::notice=warn";
 /// new dependency, or a new version of one, would print.
 pub const SECRET_SAFE_LEVELS: &[(&str, Level)] = &[("lapin", Level::DEBUG)];
 
+/// Most log lines waiting for the writer thread. When it is this far behind, a line waits for
+/// room rather than being dropped: a log line is lost only if the process is killed.
+const QUEUED_LINES: usize = 128_000;
+
+/// The log writer's thread, kept for as long as the process logs: dropping it writes out the
+/// lines still queued. Hold it until `main` returns.
+#[must_use = "dropping it stops the log writer"]
+pub struct LogWriter {
+    _guard: Option<WorkerGuard>,
+}
+
 /// Installs the global subscriber: `RUST_LOG` if set, else the configured level, never more
 /// than [`SECRET_SAFE_LEVELS`] allows. A second call (several apps in one test process) keeps
 /// the first subscriber.
 ///
 /// Logs go to stderr: stdout is a command's output (`cxrelay replay --format json` must print
 /// one clean document), and the servers' process managers (scripts/up, Compose, the fault
-/// tests) capture both streams alike.
-pub fn init(settings: &LogSettings) {
+/// tests) capture both streams alike. The lines are formatted where they are logged and
+/// written by a thread of their own, which writes whatever has queued up at once: one write
+/// per line on the request path cost the ingress about a fifth of its CPU under load
+/// (bench/RESULTS.md). The thread writes as soon as lines arrive, so the log stays live; a
+/// process killed (SIGKILL) can lose the last lines it logged.
+pub fn init(settings: &LogSettings) -> LogWriter {
+    let (writer, guard) = stderr_writer();
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(format!("{},{QUIET_DEPENDENCIES}", settings.level)));
     // A second global filter: an event is logged only if both let it through, so no
@@ -41,19 +60,31 @@ pub fn init(settings: &LogSettings) {
     let registry = tracing_subscriber::registry()
         .with(filter)
         .with(secret_guard());
-    let _already_installed = match settings.format {
+    let installed = match settings.format {
         LogFormat::Json => registry
             .with(
                 tracing_subscriber::fmt::layer()
-                    .with_writer(std::io::stderr)
+                    .with_writer(writer)
                     .json()
                     .with_current_span(true),
             )
             .try_init(),
         LogFormat::Pretty => registry
-            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+            .with(tracing_subscriber::fmt::layer().with_writer(writer))
             .try_init(),
     };
+    LogWriter {
+        _guard: installed.is_ok().then_some(guard),
+    }
+}
+
+/// Stderr behind a buffer the writer thread flushes each time it has written every queued line.
+fn stderr_writer() -> (NonBlocking, WorkerGuard) {
+    NonBlockingBuilder::default()
+        .lossy(false)
+        .buffered_lines_limit(QUEUED_LINES)
+        .thread_name("cxrelay-log-writer")
+        .finish(BufWriter::<Stderr>::new(std::io::stderr()))
 }
 
 /// Everything at any level, except the targets of [`SECRET_SAFE_LEVELS`] above their cap.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use hyper::header::{HeaderName, HeaderValue};
 
+use crate::cpu::{self, CpuPerRequest};
 use crate::environment::{self, Services};
 use crate::load::{self, LoadResult, LoadSpec};
 use crate::processes::{self, Process};
@@ -65,6 +66,8 @@ pub struct Measured {
     pub load: LoadResult,
     /// The server process's peak resident memory.
     pub peak_rss: u64,
+    /// CPU per accepted request of the server, RabbitMQ and Postgres, in the measured time.
+    pub cpu: CpuPerRequest,
 }
 
 /// Starts `contender`, loads it, reads its peak memory and stops it. `services` are the run's
@@ -167,13 +170,19 @@ pub async fn measure(
         run: format!("{run}-{contender:?}"),
         without_natural_key: load.without_natural_key,
     };
-    let result = load::run(&spec).await?;
+    let (result, (cpu_start, cpu_end)) = tokio::join!(
+        load::run(&spec),
+        cpu::sample_window(process.pid(), load.warmup, load.duration)
+    );
+    let result = result?;
     process.check_running()?;
     let peak_rss = process.peak_rss()?;
+    let cpu = cpu_end.per_request_since(&cpu_start, result.accepted);
     Ok(Measured {
         contender,
         load: result,
         peak_rss,
+        cpu,
     })
 }
 
@@ -199,6 +208,21 @@ pub fn print(measured: &[Measured]) {
             m.load.latency_ms(0.99),
             report::mib(m.peak_rss),
             m.load.problems()
+        );
+    }
+    println!();
+    println!(
+        "{:<34} {:>12} {:>12} {:>12} {:>12}",
+        "CPU per accepted request (us)", "server", "RabbitMQ", "Postgres", "together"
+    );
+    for m in measured {
+        println!(
+            "{:<34} {:>12.1} {:>12.1} {:>12.1} {:>12.1}",
+            m.contender.name(),
+            m.cpu.server_us,
+            m.cpu.broker_us,
+            m.cpu.database_us,
+            m.cpu.server_us + m.cpu.broker_us + m.cpu.database_us
         );
     }
     let Some(ours) = measured.iter().find(|m| m.contender == Contender::Cxrelay) else {

@@ -7,6 +7,7 @@
 pub mod baseline;
 pub mod bodies;
 pub mod broker;
+pub mod cpu;
 pub mod database;
 pub mod drain;
 pub mod environment;
