@@ -25,6 +25,11 @@ pub struct CpuSample {
     database: f64,
 }
 
+/// CPU seconds used so far by the process `pid` (0 once it has ended).
+pub fn seconds_of_pid(pid: u32) -> f64 {
+    seconds_of(&format!("/proc/{pid}/stat")).unwrap_or(0.0)
+}
+
 /// CPU time per accepted request over a measured window, in microseconds.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CpuPerRequest {
@@ -40,7 +45,7 @@ impl CpuSample {
     /// The CPU seconds used so far by `server_pid`, RabbitMQ and Postgres.
     pub fn now(server_pid: u32) -> Self {
         Self {
-            server: seconds_of(&format!("/proc/{server_pid}/stat")).unwrap_or(0.0),
+            server: seconds_of_pid(server_pid),
             broker: seconds_of_named(BROKER_COMM),
             database: seconds_of_named(DATABASE_COMM),
         }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use clap::Parser;
 use cxrelay_bench_pipeline::broker::{Broker, DEFAULT_AMQP_URL};
+use cxrelay_bench_pipeline::cpu::{self, CpuPerRequest, CpuSample};
 use cxrelay_bench_pipeline::database::{self, DEFAULT_ADMIN_URL};
 use cxrelay_bench_pipeline::drain::{self, Rows};
 use cxrelay_bench_pipeline::environment::{self, Rate, Services};
@@ -61,6 +62,18 @@ struct Drained {
     took: Duration,
     rows: Rows,
     peak_rss: u64,
+    /// CPU per event of the worker (as the server), RabbitMQ and Postgres.
+    cpu: CpuPerRequest,
+    /// CPU per event of the simulator, in microseconds.
+    sim_us: f64,
+}
+
+/// What the database baseline gave.
+struct Baseline {
+    took: Duration,
+    rows: Rows,
+    /// CPU per event of the benchmark's own writers (as the server) and Postgres.
+    cpu: CpuPerRequest,
 }
 
 #[tokio::main]
@@ -93,11 +106,17 @@ async fn main() -> anyhow::Result<()> {
             report::count(args.events),
             args.writers
         ));
+        let before = CpuSample::now(std::process::id());
         let took = baseline::run(&db, "baseline", args.events, args.writers).await;
+        let cpu = CpuSample::now(std::process::id()).per_request_since(&before, args.events);
         let rows = drain::rows(&db).await;
         db.close().await;
         database::drop(&args.admin_url, BASELINE_DATABASE).await?;
-        Some((took?, rows?))
+        Some(Baseline {
+            took: took?,
+            rows: rows?,
+            cpu,
+        })
     };
     print(&args, &drained, baseline);
     Ok(())
@@ -138,6 +157,9 @@ async fn drain_with_worker(
         })
     };
     let started = Instant::now();
+    // The worker is not running yet: its CPU counts from zero, the others' from here.
+    let cpu_before = CpuSample::now(u32::MAX);
+    let sim_before = cpu::seconds_of_pid(sim.process.pid());
     let mut worker =
         pipeline::start_worker(&http, services, &sim, Rate::OFF, &args.worker_env).await?;
     report::say(&format!(
@@ -154,6 +176,9 @@ async fn drain_with_worker(
     )
     .await;
     clearing.abort();
+    let cpu = CpuSample::now(worker.pid()).per_request_since(&cpu_before, args.events);
+    let sim_us = (cpu::seconds_of_pid(sim.process.pid()) - sim_before).max(0.0) * 1e6
+        / args.events.max(1) as f64;
     let peak_rss = worker.peak_rss()?;
     drop(worker);
     let Some(took) = done? else {
@@ -168,10 +193,12 @@ async fn drain_with_worker(
         took,
         rows,
         peak_rss,
+        cpu,
+        sim_us,
     })
 }
 
-fn print(args: &Args, drained: &Drained, baseline: Option<(Duration, Rows)>) {
+fn print(args: &Args, drained: &Drained, baseline: Option<Baseline>) {
     let events = args.events as f64;
     let ours = events / drained.took.as_secs_f64();
     println!();
@@ -196,14 +223,15 @@ fn print(args: &Args, drained: &Drained, baseline: Option<(Duration, Rows)>) {
         drained.took,
         &drained.rows,
     );
-    if let Some((took, rows)) = &baseline {
+    if let Some(base) = &baseline {
         row(
             "baseline: sqlx, 1 transaction per event",
-            events / took.as_secs_f64(),
-            *took,
-            rows,
+            events / base.took.as_secs_f64(),
+            base.took,
+            &base.rows,
         );
     }
+    print_cpu(drained, baseline.as_ref());
     println!();
     report::say(&format!(
         "{} of {} events succeeded; worker peak RSS {}",
@@ -215,8 +243,8 @@ fn print(args: &Args, drained: &Drained, baseline: Option<(Duration, Rows)>) {
         "target >= {TARGET_PER_SEC:.0} events/s: {ours:.0}, {}",
         report::verdict(ours >= TARGET_PER_SEC)
     ));
-    if let Some((took, _)) = &baseline {
-        let base = events / took.as_secs_f64();
+    if let Some(baseline) = &baseline {
+        let base = events / baseline.took.as_secs_f64();
         report::say(&format!(
             "target >= {TARGET_TIMES_BASELINE}x the baseline: {}, {}",
             report::ratio(ours, base),
@@ -229,4 +257,43 @@ fn print(args: &Args, drained: &Drained, baseline: Option<(Duration, Rows)>) {
         report::count(args.events),
         report::verdict(mib <= TARGET_WORKER_MIB)
     ));
+}
+
+/// Where each event's CPU went: the worker and the simulator are the drain's own, the baseline's
+/// client is this benchmark's writers; RabbitMQ and Postgres serve both. Postgres per event is
+/// what batching the writes saves.
+fn print_cpu(drained: &Drained, baseline: Option<&Baseline>) {
+    println!();
+    println!(
+        "{:<44} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "CPU per event (us)", "client", "simulator", "RabbitMQ", "Postgres", "together"
+    );
+    let d = &drained.cpu;
+    println!(
+        "{:<44} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>10.1}",
+        "cxrelay-worker (client)",
+        d.server_us,
+        drained.sim_us,
+        d.broker_us,
+        d.database_us,
+        d.server_us + drained.sim_us + d.broker_us + d.database_us
+    );
+    if let Some(base) = baseline {
+        let b = &base.cpu;
+        println!(
+            "{:<44} {:>10.1} {:>10} {:>10} {:>10.1} {:>10.1}",
+            "baseline (sqlx writers)",
+            b.server_us,
+            "-",
+            "-",
+            b.database_us,
+            b.server_us + b.database_us
+        );
+        report::say(&format!(
+            "Postgres CPU per event: {:.1} us batched against {:.1} us one transaction per event ({})",
+            d.database_us,
+            b.database_us,
+            report::ratio(b.database_us, d.database_us)
+        ));
+    }
 }
