@@ -29,9 +29,11 @@ const QUIET_DEPENDENCIES: &str = "sqlx::postgres::notice=warn";
 /// new dependency, or a new version of one, would print.
 pub const SECRET_SAFE_LEVELS: &[(&str, Level)] = &[("lapin", Level::DEBUG)];
 
-/// Most log lines waiting for the writer thread. When it is this far behind, a line waits for
-/// room rather than being dropped: a log line is lost only if the process is killed.
-const QUEUED_LINES: usize = 128_000;
+/// Most log lines waiting for the writer thread: about half a second of the busiest intake.
+/// When it is this far behind, a line waits for room rather than being dropped, so a log line
+/// is lost only if the process is killed. The queue is allocated whole at start (32 bytes a
+/// line), which is why it is not larger: 128,000 lines cost each process 4 MiB.
+const QUEUED_LINES: usize = 8_192;
 
 /// The log writer's thread, kept for as long as the process logs: dropping it writes out the
 /// lines still queued. Hold it until `main` returns.

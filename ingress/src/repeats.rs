@@ -53,6 +53,9 @@ async fn count_recorded(db: &PgPool, ids: Vec<Uuid>) -> Vec<Result<bool, String>
           WHERE e.id = u.id
          RETURNING e.id",
     )
+    // Planned with each batch, not prepared: a generic plan made while `events` was small
+    // reads the whole table for every batch once it has grown (worker/src/record/batched.rs).
+    .persistent(false)
     .bind(&ids)
     .fetch_all(db)
     .await;
