@@ -53,9 +53,10 @@ async fn count_recorded(db: &PgPool, ids: Vec<Uuid>) -> Vec<Result<bool, String>
           WHERE e.id = u.id
          RETURNING e.id",
     )
-    // Planned with each batch, not prepared: a generic plan made while `events` was small
-    // reads the whole table for every batch once it has grown (worker/src/record/batched.rs).
-    .persistent(false)
+    // Prepared, unlike the worker's batched updates (worker/src/record/batched.rs): planning
+    // each batch doubled the Postgres CPU of an accepted request (18 to 34 us in
+    // `scripts/bench-intake`). The generic plan made while `events` was small can scan it
+    // whole, but only until autovacuum analyzes the growing table, which makes it plan again.
     .bind(&ids)
     .fetch_all(db)
     .await;
