@@ -45,7 +45,7 @@ pub enum SchemaError {
 /// off. A connection that died while idle (Postgres restarted) fails its first query instead,
 /// and sqlx drops it. The callers already live with a failed query: the worker waits it out
 /// and writes again, the ingress publishes without its repeat lookup, a status read answers
-/// 500 once, as it does throughout an outage.
+/// 503 with `Retry-After` once, as it does throughout an outage.
 const TEST_BEFORE_ACQUIRE: bool = false;
 
 /// A pool to `url`. `application_name` shows in `pg_stat_activity` which process holds what.
@@ -104,5 +104,24 @@ pub async fn ensure_schema_current(pool: &PgPool) -> Result<(), SchemaError> {
             applied,
             needed: known,
         }),
+    }
+}
+
+/// Whether an error means "the database is unreachable right now" (worth waiting for), as
+/// opposed to a query the database refused (a bug, not an outage).
+pub fn is_transient(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // 08: connection exception; 57P01-03: shutting down or starting up; 53300: too
+            // many connections.
+            code.starts_with("08") || code.starts_with("57P") || code == "53300"
+        }),
+        _ => false,
     }
 }

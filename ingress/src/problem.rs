@@ -104,6 +104,14 @@ pub enum ApiError {
         /// What went wrong, for the log only.
         cause: PublishError,
     },
+    /// Postgres cannot be reached: a status read cannot be answered now; ask again later.
+    #[error("the event store cannot be reached; retry after {retry_after} s")]
+    DatabaseUnavailable {
+        /// Seconds for `Retry-After`.
+        retry_after: u32,
+        /// What went wrong, for the log only.
+        cause: sqlx::Error,
+    },
     /// The ingress is shutting down and takes no more events: send it again.
     #[error("the ingress is shutting down; retry after {retry_after} s")]
     ShuttingDown {
@@ -201,7 +209,9 @@ impl ApiError {
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Unavailable { .. } | Self::ShuttingDown { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable { .. }
+            | Self::DatabaseUnavailable { .. }
+            | Self::ShuttingDown { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -238,6 +248,7 @@ impl ApiError {
             Self::BadBody => "bad-body",
             Self::NotFound(_) => "not-found",
             Self::Unavailable { .. } => "unavailable",
+            Self::DatabaseUnavailable { .. } => "database-unavailable",
             Self::ShuttingDown { .. } => "shutting-down",
             Self::Internal(_) => "internal",
         }
@@ -265,6 +276,9 @@ impl IntoResponse for ApiError {
         // Only internals are logged, never a request's body or a refusal's detail.
         match &self {
             Self::Unavailable { cause, .. } => tracing::warn!(error = %cause, "event not accepted"),
+            Self::DatabaseUnavailable { cause, .. } => {
+                tracing::warn!(error = %cause, "the database cannot be reached: answered 503")
+            }
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "internal error")
             }
@@ -273,7 +287,10 @@ impl IntoResponse for ApiError {
         let mut response = (status, body.to_string()).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if let Self::Unavailable { retry_after, .. } | Self::ShuttingDown { retry_after } = self {
+        if let Self::Unavailable { retry_after, .. }
+        | Self::DatabaseUnavailable { retry_after, .. }
+        | Self::ShuttingDown { retry_after } = self
+        {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         }
         if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {

@@ -1,12 +1,15 @@
 //! The workers' database taken away while they carry events out: they report it, hold the
 //! events they have (no call without its attempt row, no outcome lost, nothing looped into the
-//! dead-letter queue) and carry on by themselves once it is back.
+//! dead-letter queue) and carry on by themselves once it is back. The ingress's database taken
+//! away: a status read answers 503 with `Retry-After` while intake goes on.
 
 use std::time::{Duration, Instant};
 
-use cxrelay_tests::app::PATIENCE;
+use serde_json::Value;
+
+use cxrelay_tests::app::{API_KEY, PATIENCE};
 use cxrelay_tests::broker::queue_depth;
-use cxrelay_tests::processes::EXECUTIONS_PATH;
+use cxrelay_tests::processes::{fallback_event, EXECUTIONS_PATH, FALLBACK_PATH};
 use cxrelay_tests::{wait, PipelineOptions, ProcessPipeline};
 
 /// Events sent.
@@ -109,4 +112,58 @@ async fn a_database_cut_during_processing_holds_the_events_and_makes_no_call_wit
         dead_letters, 0,
         "the workers held their deliveries instead of handing them back until the broker gave up"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_read_while_the_ingress_cannot_reach_the_database_is_a_503_with_retry_after() {
+    let pipeline = ProcessPipeline::start(PipelineOptions {
+        workers: 1,
+        ingress_database_proxy: true,
+        ..PipelineOptions::default()
+    })
+    .await;
+    let accepted = pipeline.send_fallbacks(1).await;
+    let url = format!("{}/v1/events/{}", pipeline.public_url(), accepted[0]);
+    let read = || async {
+        let response = pipeline
+            .http
+            .get(&url)
+            .header("X-API-Key", API_KEY)
+            .send()
+            .await
+            .expect("the ingress answers");
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().expect("ASCII").to_owned());
+        let body: Value = response.json().await.expect("a JSON body");
+        (status, retry_after, body)
+    };
+    wait::until(
+        "the event to be recorded as succeeded",
+        PATIENCE,
+        || async {
+            let (status, _, body) = read().await;
+            (status == 200 && body["status"] == "succeeded").then_some(())
+        },
+    )
+    .await;
+
+    // The ingress's pooled connection dies with the cut: its next query fails, and so does
+    // every new connection until the proxy forwards again.
+    pipeline.database_proxy().cut();
+    let (status, retry_after, body) = read().await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(retry_after.as_deref(), Some("5"), "{body}");
+    assert_eq!(body["type"], "urn:cxrelay:problem:database-unavailable");
+    let posted = pipeline.post(FALLBACK_PATH, &fallback_event(1)).await;
+    assert_eq!(posted.status(), 202, "intake does not need the database");
+
+    pipeline.database_proxy().restore();
+    wait::until("the status read to answer again", PATIENCE, || async {
+        let (status, _, body) = read().await;
+        (status == 200 && body["status"] == "succeeded").then_some(())
+    })
+    .await;
 }

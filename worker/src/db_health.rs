@@ -11,24 +11,7 @@ use tokio::sync::watch;
 /// How often an unreachable database is asked again.
 const PROBE_INTERVAL: Duration = Duration::from_millis(500);
 
-/// Whether an error means "the database is unreachable right now" (worth waiting for), as
-/// opposed to a query the database refused (a bug, not an outage).
-pub fn is_transient(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Protocol(_)
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-            // 08: connection exception; 57P01-03: shutting down or starting up; 53300: too
-            // many connections.
-            code.starts_with("08") || code.starts_with("57P") || code == "53300"
-        }),
-        _ => false,
-    }
-}
+pub use cxrelay_core::db::is_transient;
 
 /// The worker's view of the database: up or down, shared by every consumer.
 #[derive(Clone)]

@@ -23,8 +23,8 @@ use utoipa::OpenApi;
 
 pub use bodies::{event_status_example, Readiness};
 pub use problems::{
-    AdminDisabled, AdminUnauthorized, BadRequest, NotFound, PayloadTooLarge, Problem,
-    SourceNotAllowed, Unauthorized, Unavailable, UnsupportedMediaType,
+    AdminDisabled, AdminUnauthorized, BadRequest, DatabaseUnavailable, NotFound, PayloadTooLarge,
+    Problem, SourceNotAllowed, Unauthorized, Unavailable, UnsupportedMediaType,
 };
 pub use requests::ReplayRequest;
 pub use rules::ALIAS_EXTENSION;
@@ -72,6 +72,7 @@ use form_bodies::FormBodies;
         UnsupportedMediaType,
         Unavailable,
         NotFound,
+        DatabaseUnavailable,
         AdminUnauthorized,
         AdminDisabled,
     )),

@@ -120,6 +120,17 @@ problem_component! {
         .schema(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)))
         .description(Some("Seconds to wait before sending again (`ingress.retry_after_secs`)."))
         .build());
+    /// 503 of `GET /v1/events/{id}`.
+    DatabaseUnavailable => problem_response(
+        "Postgres, where the workers record events, cannot be reached now. Ask again after \
+         `Retry-After`; intake goes on meanwhile.",
+        problem("database-unavailable", "Service Unavailable", 503,
+                "the event store cannot be reached; retry after 5 s"),
+    )
+    .header("Retry-After", HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)))
+        .description(Some("Seconds to wait before asking again (`ingress.retry_after_secs`)."))
+        .build());
     /// 404 of `GET /v1/events/{id}`.
     NotFound => problem_response(
         "No worker has recorded the event yet (or it never existed).",

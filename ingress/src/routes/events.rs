@@ -8,7 +8,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::openapi::{BadRequest, NotFound, SourceNotAllowed, Unauthorized};
+use crate::openapi::{BadRequest, DatabaseUnavailable, NotFound, SourceNotAllowed, Unauthorized};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -116,6 +116,7 @@ struct CallRecord {
         (status = 401, response = Unauthorized),
         (status = 403, response = SourceNotAllowed),
         (status = 404, response = NotFound),
+        (status = 503, response = DatabaseUnavailable),
     )
 )]
 pub async fn event_status(
@@ -138,7 +139,7 @@ pub async fn event_status(
     .bind(id)
     .fetch_optional(&state.db)
     .await
-    .map_err(|e| ApiError::Internal(e.into()))?;
+    .map_err(|error| read_failed(&state, error))?;
     let Some(mut event) = event else {
         return Err(ApiError::NotFound(format!(
             "no event {id} has been recorded; an accepted event appears once a worker takes it"
@@ -157,6 +158,19 @@ pub async fn event_status(
     .bind(event.received_at)
     .fetch_all(&state.db)
     .await
-    .map_err(|e| ApiError::Internal(e.into()))?;
+    .map_err(|error| read_failed(&state, error))?;
     Ok(Json(event))
+}
+
+/// A status read Postgres could not answer: 503 with `Retry-After` while it cannot be reached
+/// (an outage, or the first query on a connection that died while idle), 500 for anything else.
+fn read_failed(state: &AppState, error: sqlx::Error) -> ApiError {
+    if cxrelay_core::db::is_transient(&error) {
+        ApiError::DatabaseUnavailable {
+            retry_after: state.retry_after_secs,
+            cause: error,
+        }
+    } else {
+        ApiError::Internal(error.into())
+    }
 }

@@ -69,6 +69,8 @@ pub struct PipelineOptions {
     /// Route the workers' Postgres connections through a proxy (the ingress and the test's own
     /// pool connect directly).
     pub database_proxy: bool,
+    /// Route the ingress's Postgres connections through the database proxy too.
+    pub ingress_database_proxy: bool,
     /// Extra environment of every process, applied last so it wins: the settings under test,
     /// e.g. `("CXRELAY_WORKER__RETRY_DELAYS_MS", "200,500,1000")`.
     pub env: Vec<(String, String)>,
@@ -83,6 +85,7 @@ impl Default for PipelineOptions {
             workers: 1,
             broker_proxies: BrokerProxies::None,
             database_proxy: false,
+            ingress_database_proxy: false,
             env: Vec::new(),
             customize: None,
         }
@@ -97,6 +100,7 @@ impl std::fmt::Debug for PipelineOptions {
             .field("workers", &self.workers)
             .field("broker_proxies", &self.broker_proxies)
             .field("database_proxy", &self.database_proxy)
+            .field("ingress_database_proxy", &self.ingress_database_proxy)
             .field("env", &env)
             .field("customize", &self.customize.is_some())
             .finish()
@@ -169,7 +173,7 @@ impl ProcessPipeline {
                 Some(Arc::new(TcpProxy::start(broker_upstream).await)),
             ),
         };
-        let database_proxy = if options.database_proxy {
+        let database_proxy = if options.database_proxy || options.ingress_database_proxy {
             let upstream = upstream_of(&database::admin_url(), database::DEFAULT_PORT);
             Some(TcpProxy::start(upstream).await)
         } else {
@@ -185,8 +189,14 @@ impl ProcessPipeline {
         if let Some(proxy) = &worker_broker {
             worker_settings.amqp.url = Some(SecretString::from(proxy.url_through(&amqp_url)));
         }
-        if let Some(proxy) = &database_proxy {
+        if let Some(proxy) = database_proxy.as_ref().filter(|_| options.database_proxy) {
             worker_settings.database.url = Some(SecretString::from(proxy.url_through(&db_url)));
+        }
+        if let Some(proxy) = database_proxy
+            .as_ref()
+            .filter(|_| options.ingress_database_proxy)
+        {
+            ingress_settings.database.url = Some(SecretString::from(proxy.url_through(&db_url)));
         }
 
         // From here on Drop cleans up, and prints the logs of a process that fails to start.
