@@ -21,12 +21,14 @@ const QUEUE_PER_BATCH: usize = 4;
 /// Sends requests of type `Req` to a task that runs them in batches and hands each caller its
 /// `Resp`.
 pub struct Batcher<Req, Resp> {
+    name: &'static str,
     requests: mpsc::Sender<(Req, oneshot::Sender<Resp>)>,
 }
 
 impl<Req, Resp> Clone for Batcher<Req, Resp> {
     fn clone(&self) -> Self {
         Self {
+            name: self.name,
             requests: self.requests.clone(),
         }
     }
@@ -96,17 +98,17 @@ where
                 });
             }
         });
-        Self { requests }
+        Self { name, requests }
     }
 
     /// Runs `request` in the next batch and returns its response.
-    pub async fn call(&self, name: &'static str, request: Req) -> Result<Resp, BatcherStopped> {
+    pub async fn call(&self, request: Req) -> Result<Resp, BatcherStopped> {
         let (answer, response) = oneshot::channel();
         self.requests
             .send((request, answer))
             .await
-            .map_err(|_| BatcherStopped(name))?;
-        response.await.map_err(|_| BatcherStopped(name))
+            .map_err(|_| BatcherStopped(self.name))?;
+        response.await.map_err(|_| BatcherStopped(self.name))
     }
 }
 
@@ -131,7 +133,7 @@ mod tests {
         let calls: Vec<_> = (0..40u32)
             .map(|n| {
                 let batcher = batcher.clone();
-                tokio::spawn(async move { (n, batcher.call("double", n).await.unwrap()) })
+                tokio::spawn(async move { (n, batcher.call(n).await.unwrap()) })
             })
             .collect();
         for call in calls {
@@ -155,7 +157,7 @@ mod tests {
             1,
             |items: Vec<&'static str>| async move { items },
         );
-        let answer = tokio::time::timeout(Duration::from_secs(5), batcher.call("echo", "one"))
+        let answer = tokio::time::timeout(Duration::from_secs(5), batcher.call("one"))
             .await
             .expect("a lone request does not wait for company");
         assert_eq!(answer.unwrap(), "one");
@@ -169,7 +171,7 @@ mod tests {
             1,
             |_items: Vec<u8>| async move { Vec::<u8>::new() },
         );
-        let answer = tokio::time::timeout(Duration::from_secs(5), batcher.call("short", 1))
+        let answer = tokio::time::timeout(Duration::from_secs(5), batcher.call(1))
             .await
             .expect("an unanswered caller is told at once");
         assert_eq!(

@@ -125,3 +125,29 @@ pub fn is_transient(error: &sqlx::Error) -> bool {
         _ => false,
     }
 }
+
+/// A copy of `error` for each caller of a batch that failed as one: an outage stays an outage
+/// to [`is_transient`] (so every caller waits for the database and writes again), anything else
+/// stays something that is not.
+pub fn copy_error(error: &sqlx::Error) -> sqlx::Error {
+    if is_transient(error) {
+        sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            error.to_string(),
+        ))
+    } else {
+        sqlx::Error::Configuration(error.to_string().into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_of_an_outage_is_an_outage_and_of_anything_else_is_not() {
+        let cut = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert!(is_transient(&copy_error(&cut)));
+        assert!(!is_transient(&copy_error(&sqlx::Error::RowNotFound)));
+    }
+}

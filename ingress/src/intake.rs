@@ -118,8 +118,8 @@ fn accepted(event_id: Uuid, replayed: bool) -> Response {
 
 /// Counts a repeat of an event a worker has recorded (`events.repeats`). A repeat of one
 /// still queued is not found here: it is published, and the worker recognises it. The
-/// database being away costs only that shortcut.
-/// Always false when the lookup is off (`ingress.repeat_lookup`).
+/// database being away costs only that shortcut, and with `ingress.repeat_lookup` off it is
+/// never taken.
 async fn is_recorded_repeat(state: &AppState, event_id: Uuid) -> bool {
     let Some(repeats) = &state.repeats else {
         return false;

@@ -38,7 +38,7 @@ impl RepeatLookup {
     /// could not be made.
     pub async fn is_recorded(&self, event_id: Uuid) -> Result<bool, String> {
         self.batcher
-            .call("repeat lookup", event_id)
+            .call(event_id)
             .await
             .map_err(|stopped| stopped.to_string())?
     }

@@ -8,11 +8,10 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use cxrelay_core::batch::Batcher;
+use cxrelay_core::db::copy_error;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
-
-use crate::db_health::is_transient;
 
 /// Most claims and releases in one round trip to the claims connection.
 const MAX_BATCH: usize = 256;
@@ -68,17 +67,14 @@ impl Claims {
     /// by another worker.
     pub async fn try_claim(&self, event_id: Uuid) -> Result<bool, sqlx::Error> {
         self.batcher
-            .call("claims", ClaimOp::Claim(event_id))
+            .call(ClaimOp::Claim(event_id))
             .await
             .map_err(|stopped| sqlx::Error::Configuration(Box::new(stopped)))?
     }
 
     /// Releases the claim on `event_id`. A lost connection has released it already.
     pub async fn release(&self, event_id: Uuid) {
-        let _ = self
-            .batcher
-            .call("claims", ClaimOp::Release(event_id))
-            .await;
+        let _ = self.batcher.call(ClaimOp::Release(event_id)).await;
     }
 }
 
@@ -200,19 +196,6 @@ impl Session {
 
     fn held(&self) -> std::sync::MutexGuard<'_, HashSet<Uuid>> {
         self.held.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// The error of a batch's claims query, for each claim of it: an outage stays an outage (and
-/// is waited out), anything else stays something that is not.
-fn copy_error(error: &sqlx::Error) -> sqlx::Error {
-    if is_transient(error) {
-        sqlx::Error::Io(std::io::Error::new(
-            std::io::ErrorKind::ConnectionAborted,
-            error.to_string(),
-        ))
-    } else {
-        sqlx::Error::Configuration(error.to_string().into())
     }
 }
 

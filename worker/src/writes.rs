@@ -13,6 +13,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use cxrelay_core::batch::{Batcher, BatcherStopped};
+use cxrelay_core::db::copy_error;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -79,17 +80,17 @@ impl Writes {
 
     /// [`record::begin_event`], in a batch.
     pub async fn begin_event(&self, delivery: NewDelivery) -> Answer<Begun> {
-        self.begin.call("begin", delivery).await.map_err(stopped)?
+        self.begin.call(delivery).await.map_err(stopped)?
     }
 
     /// [`record::start_call`], in a batch: committed when this returns.
     pub async fn start_call(&self, call: StartCall) -> Answer<CallRow> {
-        self.start.call("start", call).await.map_err(stopped)?
+        self.start.call(call).await.map_err(stopped)?
     }
 
     /// [`record::finish_event`], in a batch: committed when this returns.
     pub async fn finish_event(&self, finish: Finish) -> Answer<()> {
-        self.finish.call("finish", finish).await.map_err(stopped)?
+        self.finish.call(finish).await.map_err(stopped)?
     }
 }
 
@@ -159,7 +160,7 @@ where
         match batch(Arc::clone(&items)).await {
             Ok(answers) => return answers.into_iter().map(Ok).collect(),
             Err(error) if is_transient(&error) => {
-                return (0..count).map(|_| Err(outage(&error))).collect();
+                return (0..count).map(|_| Err(copy_error(&error))).collect();
             }
             Err(error) => {
                 tracing::warn!(%error, what, count, "the database refused a batch: writing its rows one by one");
@@ -173,23 +174,12 @@ where
     answers
 }
 
-/// The outage that failed a batch, for each of its writes: still an outage to
-/// [`is_transient`], so every caller waits for the database and writes again.
-fn outage(error: &sqlx::Error) -> sqlx::Error {
-    sqlx::Error::Io(std::io::Error::new(
-        std::io::ErrorKind::ConnectionAborted,
-        error.to_string(),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn an_outage_stays_an_outage_for_every_write_of_the_batch() {
-        let cut = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
-        assert!(is_transient(&outage(&cut)));
+    fn a_stopped_batcher_is_not_an_outage() {
         assert!(!is_transient(&stopped(BatcherStopped("finish"))));
     }
 }

@@ -51,6 +51,16 @@ impl CpuSample {
         }
     }
 
+    /// RabbitMQ's and Postgres's CPU seconds so far, before the server starts: its own count
+    /// starts from zero.
+    pub fn before_server_starts() -> Self {
+        Self {
+            server: 0.0,
+            broker: seconds_of_named(BROKER_COMM),
+            database: seconds_of_named(DATABASE_COMM),
+        }
+    }
+
     /// What was spent between `earlier` and this sample, per one of `requests`.
     pub fn per_request_since(&self, earlier: &CpuSample, requests: u64) -> CpuPerRequest {
         let per = |now: f64, then: f64| (now - then).max(0.0) * 1e6 / requests.max(1) as f64;

@@ -44,6 +44,20 @@ fn problem_response(description: &str, example: Value) -> ResponseBuilder {
     )
 }
 
+/// The `Retry-After` of a 503: seconds to wait before `what` again.
+fn retry_after_header(what: &str) -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .schema(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0)),
+        )
+        .description(Some(format!(
+            "Seconds to wait before {what} again (`ingress.retry_after_secs`)."
+        )))
+        .build()
+}
+
 /// The example body of a problem.
 fn problem(slug: &str, title: &str, status: u16, detail: &str) -> Value {
     json!({
@@ -116,10 +130,7 @@ problem_component! {
         problem("unavailable", "Service Unavailable", 503,
                 "the event could not be stored durably; retry after 5 s"),
     )
-    .header("Retry-After", HeaderBuilder::new()
-        .schema(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)))
-        .description(Some("Seconds to wait before sending again (`ingress.retry_after_secs`)."))
-        .build());
+    .header("Retry-After", retry_after_header("sending"));
     /// 503 of `GET /v1/events/{id}`.
     DatabaseUnavailable => problem_response(
         "Postgres, where the workers record events, cannot be reached now. Ask again after \
@@ -127,10 +138,7 @@ problem_component! {
         problem("database-unavailable", "Service Unavailable", 503,
                 "the event store cannot be reached; retry after 5 s"),
     )
-    .header("Retry-After", HeaderBuilder::new()
-        .schema(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)))
-        .description(Some("Seconds to wait before asking again (`ingress.retry_after_secs`)."))
-        .build());
+    .header("Retry-After", retry_after_header("asking"));
     /// 404 of `GET /v1/events/{id}`.
     NotFound => problem_response(
         "No worker has recorded the event yet (or it never existed).",

@@ -157,8 +157,7 @@ async fn drain_with_worker(
         })
     };
     let started = Instant::now();
-    // The worker is not running yet: its CPU counts from zero, the others' from here.
-    let cpu_before = CpuSample::now(u32::MAX);
+    let cpu_before = CpuSample::before_server_starts();
     let sim_before = cpu::seconds_of_pid(sim.process.pid());
     let mut worker =
         pipeline::start_worker(&http, services, &sim, Rate::OFF, &args.worker_env).await?;
