@@ -126,6 +126,33 @@ pub fn is_transient(error: &sqlx::Error) -> bool {
     }
 }
 
+/// Whether Postgres refused a value of the row itself, so that writing the same row again fails
+/// the same way for ever: SQLSTATE class 22 (data exception: a NUL character, a number or time
+/// out of range, text that is not valid in the encoding), 23 (integrity constraint violation)
+/// or 54 (program limit exceeded: a value too large for an index). Such a write is not retried:
+/// the worker records the event dead instead (`database_refused`).
+pub fn is_refused_value(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("22") || code.starts_with("23") || code.starts_with("54")
+        }),
+        _ => false,
+    }
+}
+
+/// What Postgres said of a refused value, for the event's `last_error`: the SQLSTATE and the
+/// message, never the detail or context, which may quote the value.
+pub fn refusal_summary(error: &sqlx::Error) -> String {
+    match error.as_database_error() {
+        Some(db) => format!(
+            "SQLSTATE {}: {}",
+            db.code().as_deref().unwrap_or("?"),
+            db.message()
+        ),
+        None => error.to_string(),
+    }
+}
+
 /// A copy of `error` for each caller of a batch that failed as one: an outage stays an outage
 /// to [`is_transient`] (so every caller waits for the database and writes again), anything else
 /// stays something that is not.

@@ -16,5 +16,6 @@ pub mod redact;
 pub mod replay;
 pub mod retention;
 pub mod startup;
+pub mod storable;
 pub mod telemetry;
 pub mod validation;

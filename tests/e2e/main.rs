@@ -32,4 +32,5 @@ mod replay_rules;
 mod retention;
 mod schema;
 mod tutorial_endpoints;
+mod unstorable_values;
 mod virtual_agent;

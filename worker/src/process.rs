@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use cxrelay_core::amqp::PublishError;
+use cxrelay_core::db::{is_refused_value, refusal_summary};
 use cxrelay_core::envelope::{EventEnvelope, QueueMessage};
 use cxrelay_core::kinds::EventKind;
 use cxrelay_core::metrics::{EVENTS_DEFERRED_TOTAL, EVENTS_FINISHED_TOTAL, EVENT_REPEATS_TOTAL};
@@ -23,6 +24,7 @@ use crate::attempt::{Attempt, AttemptError};
 use crate::context::WorkerContext;
 use crate::genesys::TokenError;
 use crate::handlers;
+use crate::record::refused::DATABASE_REFUSED;
 use crate::record::{self, Begun};
 use crate::retry_policy::{decide_retry, next_retry_delay, RetryDecision};
 use crate::target::Admission;
@@ -114,12 +116,22 @@ async fn carry_out(ctx: &WorkerContext, envelope: &EventEnvelope) -> Result<(), 
     let kind = envelope.kind;
     let deadline = ctx.settings.worker.deadlines.of(kind);
     let delivery = record::NewDelivery::of(envelope, deadline);
-    let begun = ctx
+    let begun = match ctx
         .db_health
         .retry("begin the event", || {
             ctx.writes.begin_event(delivery.clone())
         })
-        .await?;
+        .await
+    {
+        Err(error) if is_refused_value(&error) => {
+            ctx.db_health
+                .retry("record the event the database refused", || {
+                    record::refused::begin_refused(&ctx.db, &delivery, &error)
+                })
+                .await?
+        }
+        begun => begun?,
+    };
     let (number, deadline_at) = match begun {
         Begun::Started {
             number,
@@ -128,6 +140,13 @@ async fn carry_out(ctx: &WorkerContext, envelope: &EventEnvelope) -> Result<(), 
         Begun::Stale { status } => {
             tracing::info!(%status, "a copy of an event already carried out or moved on: not carried out again");
             metrics::counter!(EVENT_REPEATS_TOTAL, "kind" => kind.as_str()).increment(1);
+            return Ok(());
+        }
+        Begun::Refused { detail } => {
+            // An operator must act: the ingress should have refused the value, and the event
+            // waits in the dead letters for a replay after the fix.
+            tracing::error!(%detail, "the database refused a value of the event: recorded dead (database_refused), not carried out");
+            count_finished(kind, "dead", Some(DATABASE_REFUSED));
             return Ok(());
         }
     };
@@ -161,19 +180,39 @@ async fn carry_out(ctx: &WorkerContext, envelope: &EventEnvelope) -> Result<(), 
         &settlement,
         retries,
     );
-    ctx.db_health
+    let finished = ctx
+        .db_health
         .retry("record the outcome", || {
             ctx.writes.finish_event(finish.clone())
         })
-        .await?;
+        .await;
+    match finished {
+        Err(error) if is_refused_value(&error) => {
+            tracing::error!(error = %refusal_summary(&error), "the database refused a value of the event's outcome: recorded dead (database_refused) without it");
+            ctx.db_health
+                .retry("record the outcome the database refused", || {
+                    record::refused::finish_refused(&ctx.db, envelope.event_id, number, &error)
+                })
+                .await?;
+            count_finished(kind, "dead", Some(DATABASE_REFUSED));
+        }
+        finished => {
+            finished?;
+            count_finished(kind, settlement.status(), settlement.reason());
+        }
+    }
+    Ok(())
+}
+
+/// `cxrelay_events_finished_total{kind,status,reason}`.
+fn count_finished(kind: EventKind, status: &'static str, reason: Option<&'static str>) {
     metrics::counter!(
         EVENTS_FINISHED_TOTAL,
         "kind" => kind.as_str(),
-        "status" => settlement.status(),
-        "reason" => settlement.reason().unwrap_or(""),
+        "status" => status,
+        "reason" => reason.unwrap_or(""),
     )
     .increment(1);
-    Ok(())
 }
 
 /// Runs the kind's handler. A panic becomes a dead event (`internal_error`), not a dead worker;
@@ -185,6 +224,19 @@ async fn run_handler(
     let handled = catch_panic(dispatch(attempt, envelope)).await;
     Ok(match handled {
         Ok(Ok(verdict)) => verdict,
+        // A value the handler stores (a session, a transcript) that Postgres refuses would be
+        // refused again at every delivery: the event is dead, not delivered for ever.
+        Ok(Err(AttemptError::Database(error))) if is_refused_value(&error) => {
+            tracing::error!(error = %refusal_summary(&error), "the database refused a value the handler stores: the event is dead (database_refused)");
+            Verdict::dead(
+                DATABASE_REFUSED,
+                format!(
+                    "Postgres refused a value the {} handler stores ({})",
+                    envelope.kind,
+                    refusal_summary(&error)
+                ),
+            )
+        }
         Ok(Err(AttemptError::Database(error))) => return Err(error.into()),
         Ok(Err(AttemptError::Token(error @ TokenError::Rejected { .. }))) => {
             Verdict::dead("token_rejected", error.to_string())

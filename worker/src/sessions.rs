@@ -5,6 +5,7 @@
 pub mod virtual_agent;
 
 use chrono::{DateTime, Utc};
+use cxrelay_core::storable::{storable_json, storable_option};
 use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -100,9 +101,16 @@ pub async fn record_turn(db: &PgPool, turn: &TurnRecord<'_>) -> Result<(), sqlx:
         )
         .bind(session)
         .bind(turn.event_id)
-        .bind(output.get("text").and_then(Value::as_str))
-        .bind(output.get("data"))
-        .bind(output.get("traceId").and_then(Value::as_str))
+        // The bot's words are stored as Postgres can hold them (cxrelay_core::storable).
+        .bind(storable_option(output.get("text").and_then(Value::as_str)))
+        .bind(
+            output
+                .get("data")
+                .map(|data| storable_json(data).into_owned()),
+        )
+        .bind(storable_option(
+            output.get("traceId").and_then(Value::as_str),
+        ))
         .execute(&mut *tx)
         .await?;
     }

@@ -84,11 +84,24 @@ struct StoredEvent {
     reason: Option<String>,
     generation: i32,
     payload: Value,
+    /// The payload exactly as it came, when Postgres refused to store it as `jsonb`.
+    payload_raw: Option<Vec<u8>>,
     received_at: chrono::DateTime<chrono::Utc>,
     request_id: Option<String>,
     idempotency_key: Option<String>,
     source: Option<String>,
     key_name: Option<String>,
+}
+
+impl StoredEvent {
+    /// The payload to send again: as it came when Postgres could not store it as `jsonb`
+    /// (`database_refused`: each NUL became U+FFFD in `payload`), else as stored.
+    fn sent_payload(&self) -> Value {
+        self.payload_raw
+            .as_deref()
+            .and_then(|raw| serde_json::from_slice(raw).ok())
+            .unwrap_or_else(|| self.payload.clone())
+    }
 }
 
 /// Replays event `event_id` if it is eligible (see the module documentation).
@@ -99,7 +112,7 @@ pub(crate) async fn replay_event(
     let mut tx = run.db.begin().await?;
     // The lock is held until commit or rollback: a worker's begin_event on this event waits.
     let stored: Option<StoredEvent> = sqlx::query_as(
-        "SELECT kind, status, reason, generation, payload, received_at, request_id,
+        "SELECT kind, status, reason, generation, payload, payload_raw, received_at, request_id,
                 idempotency_key, source, key_name
            FROM events WHERE id = $1 FOR UPDATE",
     )
@@ -129,7 +142,7 @@ pub(crate) async fn replay_event(
     .bind(deadline.as_secs_f64())
     .fetch_one(&mut *tx)
     .await?;
-    let (payload, secrets_removed) = without_redacted_secrets(&stored.payload);
+    let (payload, secrets_removed) = without_redacted_secrets(&stored.sent_payload());
     audit::event_replayed(
         &mut tx,
         run,

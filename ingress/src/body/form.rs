@@ -4,12 +4,16 @@
 //! `list[]=a&list[]=b` are `{"list":["a","b"]}`, and a key sent twice (`k=a&k=b`) is an array.
 //! Every value is a string; the kinds read numbers and booleans from strings.
 //!
-//! Pairs are split and percent-decoded by `form_urlencoded` (the WHATWG parser of the `url`
-//! crate); the nesting is read here, so that depth and length are checked with the same limits
-//! and paths as JSON bodies, before anything deep is built.
+//! Pairs are split and percent-decoded as the WHATWG parser does (with `percent-encoding`, the
+//! `url` crate's decoder), except that bytes which are not UTF-8 are refused rather than
+//! replaced; the nesting is read here, so that depth, length and the NUL character are checked
+//! with the same limits and paths as JSON bodies, before anything deep is built.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use cxrelay_core::storable::is_storable_text;
+use percent_encoding::percent_decode;
 use serde_json::{Map, Value};
 
 use super::path::{self, Segment};
@@ -19,12 +23,16 @@ use crate::problem::ApiError;
 /// Decodes a form body into a JSON object within `limits`.
 pub fn decode(bytes: &[u8], limits: &BodyLimits) -> Result<Value, ApiError> {
     let mut top = Branch::default();
-    for (key, value) in form_urlencoded::parse(bytes) {
+    for (raw_key, raw_value) in raw_pairs(bytes) {
+        let key = text_of(raw_key)
+            .map_err(|lossy| ApiError::Invalid(path::not_utf8(&[Segment::Key(lossy)])))?;
         // `=value` names nothing that a kind could read: skipped, as qs skips it.
         if key.is_empty() {
             continue;
         }
         let steps = steps_of(&key, limits)?;
+        let value =
+            text_of(raw_value).map_err(|_| ApiError::Invalid(path::not_utf8(&segments(&steps))))?;
         if value.len() > limits.max_string_chars && value.chars().count() > limits.max_string_chars
         {
             return Err(ApiError::Invalid(path::too_long(
@@ -32,12 +40,45 @@ pub fn decode(bytes: &[u8], limits: &BodyLimits) -> Result<Value, ApiError> {
                 limits.max_string_chars,
             )));
         }
-        top.insert(&steps, value.into_owned())
+        if !is_storable_text(&value) {
+            return Err(ApiError::Invalid(path::nul_character(&segments(&steps))));
+        }
+        top.insert(&steps, value)
             .map_err(|at| conflict(steps.get(..=at).unwrap_or(&steps)))?;
     }
     let mut path = Vec::new();
     top.into_value(1, limits, &mut path)
         .map_err(ApiError::Invalid)
+}
+
+/// The key and value of each `&`-separated pair, still percent-encoded; a pair without `=` has
+/// an empty value, and empty pairs (`&&`) are skipped, as the WHATWG parser does.
+fn raw_pairs(bytes: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    bytes
+        .split(|byte| *byte == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.iter().position(|byte| *byte == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &pair[pair.len()..]),
+        })
+}
+
+/// A key or value percent-decoded, `+` read as a space, as the WHATWG parser reads it; but
+/// strictly: bytes that are not UTF-8 are refused (the error holds the lossy text, to name a
+/// key by), where the WHATWG parser would silently replace each with U+FFFD and change the value.
+fn text_of(raw: &[u8]) -> Result<String, String> {
+    let spaced: Cow<'_, [u8]> = if raw.contains(&b'+') {
+        Cow::Owned(
+            raw.iter()
+                .map(|&byte| if byte == b'+' { b' ' } else { byte })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(raw)
+    };
+    let decoded: Cow<'_, [u8]> = percent_decode(&spaced).into();
+    String::from_utf8(decoded.into_owned())
+        .map_err(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 /// One bracket of a key.
@@ -81,6 +122,11 @@ fn steps_of(key: &str, limits: &BodyLimits) -> Result<Vec<Step>, ApiError> {
                     &segments(&steps[..=at]),
                     limits.max_string_chars,
                 )));
+            }
+            if !is_storable_text(name) {
+                return Err(ApiError::Invalid(path::nul_character(&segments(
+                    &steps[..=at],
+                ))));
             }
         }
     }
@@ -401,7 +447,51 @@ mod tests {
     }
 
     #[test]
-    fn bytes_that_are_not_utf8_are_replaced_as_the_whatwg_parser_does() {
-        assert_eq!(form("a=%FF"), json!({"a": "\u{FFFD}"}));
+    fn bytes_that_are_not_utf8_are_refused_naming_the_field_not_replaced() {
+        assert_eq!(refused("a=%FF"), (422, "a".into(), "utf8".into()));
+        assert_eq!(
+            refused("ok=1&data[k]=caf%E9"),
+            (422, "data.k".into(), "utf8".into())
+        );
+        assert_eq!(
+            refused("k%FF=1"),
+            (422, "$[\"k\u{FFFD}\"]".into(), "utf8".into())
+        );
+        // A replacement character sent as such is text like any other.
+        assert_eq!(form("a=%EF%BF%BD"), json!({"a": "\u{FFFD}"}));
+    }
+
+    #[test]
+    fn a_nul_character_in_a_key_or_value_is_refused_naming_the_field() {
+        assert_eq!(
+            refused("text=a%00b"),
+            (422, "text".into(), "nul_character".into())
+        );
+        assert_eq!(
+            refused("data[k%00]=1"),
+            (422, "data[\"k\\u0000\"]".into(), "nul_character".into())
+        );
+        assert_eq!(
+            refused("a%00=1"),
+            (422, "$[\"a\\u0000\"]".into(), "nul_character".into())
+        );
+    }
+
+    #[test]
+    fn pairs_are_split_and_decoded_as_the_whatwg_parser_splits_and_decodes_them() {
+        for body in [
+            "a=1&b=x+y%2B&&c&=d&e==f&g=%zz&h=%4",
+            "",
+            "&",
+            "%41%42=%C3%A9",
+        ] {
+            let ours: Vec<(String, String)> = raw_pairs(body.as_bytes())
+                .map(|(k, v)| (text_of(k).unwrap(), text_of(v).unwrap()))
+                .collect();
+            let whatwg: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            assert_eq!(ours, whatwg, "{body}");
+        }
     }
 }

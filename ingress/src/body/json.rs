@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 use std::fmt;
 
+use cxrelay_core::storable::is_storable_text;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
@@ -51,6 +52,8 @@ struct Broken {
 enum Limit {
     Depth,
     Length,
+    /// A string or key holds the NUL character, which Postgres cannot store.
+    Nul,
 }
 
 impl Broken {
@@ -59,6 +62,7 @@ impl Broken {
         match self.limit {
             Limit::Depth => path::too_deep(&self.reversed_path, limits.max_depth),
             Limit::Length => path::too_long(&self.reversed_path, limits.max_string_chars),
+            Limit::Nul => path::nul_character(&self.reversed_path),
         }
     }
 }
@@ -83,6 +87,17 @@ impl Context<'_> {
     fn too_long(&self, s: &str) -> bool {
         // Bytes bound characters from above: most strings are decided without counting.
         s.len() > self.limits.max_string_chars && s.chars().count() > self.limits.max_string_chars
+    }
+
+    /// The limit `s` breaks as a string or key, if any.
+    fn broken_by(&self, s: &str) -> Option<Limit> {
+        if self.too_long(s) {
+            Some(Limit::Length)
+        } else if !is_storable_text(s) {
+            Some(Limit::Nul)
+        } else {
+            None
+        }
     }
 }
 
@@ -127,15 +142,15 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<Value, E> {
-        if self.context.too_long(value) {
-            return Err(self.context.stop(Limit::Length, None));
+        if let Some(limit) = self.context.broken_by(value) {
+            return Err(self.context.stop(limit, None));
         }
         Ok(Value::String(value.to_owned()))
     }
 
     fn visit_string<E: de::Error>(self, value: String) -> Result<Value, E> {
-        if self.context.too_long(&value) {
-            return Err(self.context.stop(Limit::Length, None));
+        if let Some(limit) = self.context.broken_by(&value) {
+            return Err(self.context.stop(limit, None));
         }
         Ok(Value::String(value))
     }
@@ -168,8 +183,8 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         let inner = self.enter::<A::Error>()?;
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if self.context.too_long(&key) {
-                return Err(self.context.stop(Limit::Length, Some(Segment::Key(key))));
+            if let Some(limit) = self.context.broken_by(&key) {
+                return Err(self.context.stop(limit, Some(Segment::Key(key))));
             }
             match map.next_value_seed(inner) {
                 Ok(value) => {
@@ -262,6 +277,24 @@ mod tests {
             &LIMITS
         )
         .is_ok());
+    }
+
+    #[test]
+    fn a_nul_character_in_a_string_or_key_is_named_with_its_rule() {
+        assert_eq!(
+            broken(r#"{"text":"a\u0000b"}"#),
+            ("text".into(), "nul_character")
+        );
+        assert_eq!(
+            broken(r#"{"data":{"list":["ok","\u0000"]}}"#),
+            ("data.list[1]".into(), "nul_character")
+        );
+        assert_eq!(
+            broken(r#"{"data":{"k\u0000":1}}"#),
+            ("data[\"k\\u0000\"]".into(), "nul_character")
+        );
+        // Other control characters are text Postgres holds.
+        assert!(decode(br#"{"a":"\u0001\t\u001f"}"#, &LIMITS).is_ok());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use cxrelay_core::storable::NUL_RULE;
 use cxrelay_core::validation::FieldError;
 
 /// Longest `field` put in an answer: a path made of long keys, or nested deep, is cut here, so
@@ -69,6 +70,31 @@ pub fn too_long(path: &[Segment], max_chars: usize) -> FieldError {
         format!("strings and keys must be at most {max_chars} characters ({field} is longer)"),
     )
 }
+
+/// A string or key at `path` holding the NUL character, which Postgres text cannot hold: were
+/// it accepted, the event could never be recorded.
+pub fn nul_character(path: &[Segment]) -> FieldError {
+    let field = render(path);
+    FieldError::new(
+        field.clone(),
+        NUL_RULE,
+        format!("strings and keys must not contain the NUL character U+0000, which cxrelay cannot store ({field} does)"),
+    )
+}
+
+/// A form key or value at `path` that is not UTF-8 once percent-decoded: it is not text, and
+/// decoding it anyway would change it (each bad byte would become U+FFFD).
+pub fn not_utf8(path: &[Segment]) -> FieldError {
+    let field = render(path);
+    FieldError::new(
+        field.clone(),
+        UTF8_RULE,
+        format!("form keys and values must be UTF-8 text once percent-decoded ({field} is not)"),
+    )
+}
+
+/// The `rule` of a 422 for a form key or value that is not UTF-8.
+pub const UTF8_RULE: &str = "utf8";
 
 /// A key that reads well after a dot: ASCII letters, digits and `_`, not starting with a digit.
 fn is_plain_name(key: &str) -> bool {

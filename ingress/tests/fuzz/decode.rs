@@ -24,6 +24,8 @@ const BODY_RULES: &[&str] = &[
     "media_type",
     "max_depth",
     "max_length",
+    "nul_character",
+    "utf8",
 ];
 
 fn content_type() -> impl Strategy<Value = Option<Vec<u8>>> {
@@ -145,9 +147,14 @@ pub fn check_body_refusal(error: ApiError) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// An accepted body keeps the limits it was decoded with.
+/// An accepted body keeps the limits it was decoded with, and Postgres can store every string
+/// and key of it.
 pub fn check_accepted(value: &Value, limits: &BodyLimits) -> Result<(), TestCaseError> {
     prop_assert!(depth(value) <= limits.max_depth, "too deep: {value}");
+    prop_assert!(
+        cxrelay_core::storable::is_storable_json(value),
+        "a NUL character was accepted: {value}"
+    );
     prop_assert!(
         longest_text(value) <= limits.max_string_chars,
         "too long: {value}"

@@ -10,11 +10,11 @@ use crate::strategies::*;
 
 const FORM: Option<&[u8]> = Some(b"application/x-www-form-urlencoded");
 
-/// A value a form can carry: strings in objects (non-empty, names not numbers, without
-/// brackets) and arrays (non-empty); the top is an object.
+/// A value a form can carry: strings without NUL in objects (non-empty, names not numbers,
+/// without brackets) and arrays (non-empty); the top is an object.
 fn representable() -> impl Strategy<Value = Value> {
     let name = "[a-zA-Z_][a-zA-Z0-9_ .é-]{0,8}";
-    let leaf = any::<String>().prop_map(Value::String);
+    let leaf = any::<String>().prop_map(|s| Value::String(s.replace('\0', "")));
     let nested = leaf.prop_recursive(4, 32, 4, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 1..4).prop_map(Value::Array),
@@ -92,5 +92,19 @@ proptest! {
         prop_assume!(body.len() <= limits.max_bytes);
         let decoded = decode_body(FORM, body.as_bytes(), &limits);
         prop_assert_eq!(decoded.as_ref().ok(), Some(&value), "{} gave {:?}", body, decoded);
+    }
+
+    #[test]
+    fn a_nul_character_anywhere_in_a_form_is_refused_naming_its_field(
+        value in representable(),
+        brackets in any::<bool>(),
+    ) {
+        let mut body = encode(&value, brackets);
+        prop_assume!(body.contains('=') && body.len() < default_limits().max_bytes);
+        // A NUL at the end of the first value: the field is the first pair's key.
+        let first_end = body.find('&').unwrap_or(body.len());
+        body.insert_str(first_end, "%00");
+        let error = decode_body(FORM, body.as_bytes(), &default_limits()).unwrap_err();
+        prop_assert_eq!(error.field_and_rule().map(|(_, rule)| rule), Some("nul_character"));
     }
 }

@@ -1,6 +1,7 @@
-//! The depth and length checks against an oracle: a body is accepted exactly when its nesting
-//! and its longest string or key are within the limits, and then parses as serde_json parses
-//! it; otherwise the refusal names the limit broken.
+//! The depth, length and NUL checks against an oracle: a body is accepted exactly when its
+//! nesting and its longest string or key are within the limits and no string or key holds a
+//! NUL character, and then parses as serde_json parses it; otherwise the refusal names the
+//! limit broken.
 
 use cxrelay_ingress::body::{decode_body, BodyLimits};
 use cxrelay_ingress::problem::ApiError;
@@ -33,19 +34,23 @@ proptest! {
         let bytes = serde_json::to_vec(&value).unwrap();
         let too_deep = depth(&value) > limits.max_depth;
         let too_long = longest_text(&value) > limits.max_string_chars;
+        let has_nul = !cxrelay_core::storable::is_storable_json(&value);
         match decode_body(None, &bytes, &limits) {
             Ok(decoded) => {
-                prop_assert!(!too_deep && !too_long);
+                prop_assert!(!too_deep && !too_long && !has_nul);
                 let expected: Value = serde_json::from_slice(&bytes).unwrap();
                 prop_assert_eq!(decoded, expected);
             }
             Err(ApiError::Invalid(error)) => {
-                let expected: &[&str] = match (too_deep, too_long) {
-                    (true, true) => &["max_depth", "max_length"],
-                    (true, false) => &["max_depth"],
-                    (false, true) => &["max_length"],
-                    (false, false) => &[],
-                };
+                // The first offender in reading order is named: any broken rule may be first.
+                let expected: Vec<&str> = [
+                    (too_deep, "max_depth"),
+                    (too_long, "max_length"),
+                    (has_nul, "nul_character"),
+                ]
+                .into_iter()
+                .filter_map(|(broken, rule)| broken.then_some(rule))
+                .collect();
                 prop_assert!(expected.contains(&error.rule), "{error:?} for {value}");
                 prop_assert!(!error.field.is_empty());
             }

@@ -21,12 +21,14 @@ macro_rules! begin_on_conflict {
 }
 
 pub mod batched;
+pub mod refused;
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use cxrelay_core::envelope::EventEnvelope;
 use cxrelay_core::redact::redact_payload;
+use cxrelay_core::storable::{storable_json, storable_option};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -53,6 +55,12 @@ pub enum Begun {
     Stale {
         /// The event's status.
         status: String,
+    },
+    /// Postgres refused a value of the event: it is recorded dead (`database_refused`, see
+    /// [`refused`]) and not carried out.
+    Refused {
+        /// The event's `last_error`.
+        detail: String,
     },
 }
 
@@ -298,24 +306,27 @@ impl Finish {
             _ => None,
         };
         let last_http_status = last.and_then(|c| c.http_status);
-        let last_correlation_id = last.and_then(|c| c.correlation_id.clone());
+        // What the vendors said is stored as Postgres can hold it (cxrelay_core::storable): a
+        // NUL character in an answer must not make the outcome of a call made unrecordable.
+        let last_correlation_id = last.and_then(|c| storable_option(c.correlation_id.as_deref()));
         Self {
             event_id,
             delivery,
             status,
             result: match settlement {
-                Settlement::Succeeded { result } => Some(result.clone()),
+                Settlement::Succeeded { result } => Some(storable_json(result).into_owned()),
                 _ => None,
             },
             reason: settlement.reason(),
-            last_error: settlement
-                .detail()
-                .map(str::to_owned)
-                .or_else(|| last.and_then(|c| c.error_message.clone()))
-                .filter(|_| status != "succeeded"),
+            last_error: storable_option(
+                settlement
+                    .detail()
+                    .or_else(|| last.and_then(|c| c.error_message.as_deref())),
+            )
+            .filter(|_| status != "succeeded"),
             has_calls: !calls.is_empty(),
             last_http_status: last_http_status.map(i32::from),
-            last_error_code: last.and_then(|c| c.error_code.clone()),
+            last_error_code: last.and_then(|c| storable_option(c.error_code.as_deref())),
             last_correlation_id: last_correlation_id.clone(),
             retries: i32::try_from(retries).unwrap_or(i32::MAX),
             retry_in_secs: retry_in_ms.map(|ms| ms as f64 / 1_000.0),
@@ -326,9 +337,9 @@ impl Finish {
                     seconds: (call.waited + call.latency).as_secs_f64(),
                     outcome: call.outcome.as_str(),
                     http_status: call.http_status.map(i32::from),
-                    error_code: call.error_code.clone(),
-                    error_message: call.error_message.clone(),
-                    correlation_id: call.correlation_id.clone(),
+                    error_code: storable_option(call.error_code.as_deref()),
+                    error_message: storable_option(call.error_message.as_deref()),
+                    correlation_id: storable_option(call.correlation_id.as_deref()),
                     latency_ms: i32::try_from(call.latency.as_millis()).unwrap_or(i32::MAX),
                 })
                 .collect(),
