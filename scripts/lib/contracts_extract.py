@@ -958,6 +958,11 @@ class TSTypes:
             return self.fields_of(subst(d[3], env), depth + 1)
         return None
 
+    def has_index_signature(self, name):
+        """Whether interface `name` declares `[key: string]: ...` beside its fields."""
+        d = self.decls.get(name)
+        return bool(d and d[0] == "interface" and any(m[0] == "indexsig" for m in d[4]))
+
     def keys_of(self, node, depth=0):
         tag = node[0]
         if tag == "lit":
@@ -1002,7 +1007,9 @@ class TSTypes:
             name = h[1]
         return name
 
-    def model(self, name, fields_node_map):
+    def model(self, name, fields_node_map, open_=False):
+        """A named model; `open_` when the type also has an index signature (`[key: string]:
+        any`): fields other than the named ones are then allowed ("additionalFields": true)."""
         if name in self.models:
             return {"type": "ref", "model": name}
         self.models[name] = None  # placeholder: recursion
@@ -1013,6 +1020,8 @@ class TSTypes:
                 typ = {"type": "any"}
             fields[fname] = {"required": required, "type": typ}
         self.models[name] = {"fields": fields}
+        if open_:
+            self.models[name]["additionalFields"] = True
         return {"type": "ref", "model": name}
 
     def convert(self, node, ctx):
@@ -1086,8 +1095,9 @@ class TSTypes:
         if d[0] == "interface":
             if not args and not d[2]:
                 target = self.alias_target(name)
-                return self.model(target, self.fields_of(("ref", target, [])))
-            return self.model(node_name(node), self.fields_of(node))
+                return self.model(target, self.fields_of(("ref", target, [])),
+                                  self.has_index_signature(target))
+            return self.model(node_name(node), self.fields_of(node), self.has_index_signature(name))
         # type alias
         body = subst(d[3], self.bind(d, args))
         label = node_name(node)
