@@ -17,11 +17,12 @@ use tokio::task::JoinHandle;
 use crate::cognigy::problem::Problem;
 use crate::recording::RecordedCall;
 use crate::state::{SimConfig, SimState};
-use crate::{cognigy, control, genesys, injection, recording};
+use crate::{cognigy, contract, control, genesys, injection, recording};
 
-/// The whole simulator. Layers run outside in: record the call, add the Genesys API headers,
-/// apply a pending fault or the platform's chaos, then route (with the bearer check on
-/// `/api/v2` and the API-key check on Cognigy's `/new/v2.0`).
+/// The whole simulator. Layers run outside in: record the call, judge it and its answer by the
+/// vendor's published model ([`contract`]), add the Genesys API headers, apply a pending fault
+/// or the platform's chaos, then route (with the bearer check on `/api/v2` and the API-key
+/// check on Cognigy's `/new/v2.0`, then the refusal of what the vendor's model refuses).
 pub fn router(state: SimState) -> Router {
     Router::new()
         .merge(genesys::routes(state.clone()))
@@ -35,6 +36,7 @@ pub fn router(state: SimState) -> Router {
             state.clone(),
             genesys::headers::api_headers,
         ))
+        .layer(from_fn_with_state(state.clone(), contract::layers::observe))
         .layer(from_fn_with_state(state.clone(), recording::record))
         .with_state(state)
 }
@@ -138,6 +140,12 @@ impl RunningSim {
     /// Every recorded call so far, in arrival order (what `GET /_sim/calls` answers).
     pub fn calls(&self) -> Vec<RecordedCall> {
         self.state.calls().snapshot()
+    }
+
+    /// Every departure from the vendors' published models seen so far (see [`contract`]): a
+    /// test that drove cxrelay through the simulator fails on any.
+    pub fn contract_findings(&self) -> Vec<String> {
+        self.state.contract().snapshot()
     }
 
     /// The shared state, to drive the simulator without HTTP (expire tokens, add faults, look

@@ -26,6 +26,7 @@ pub mod app;
 pub mod call_log;
 pub mod chaos;
 pub mod cognigy;
+pub mod contract;
 pub mod control;
 pub mod faults;
 pub mod genesys;

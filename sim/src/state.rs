@@ -9,6 +9,7 @@ use crate::call_log::CallLog;
 use crate::chaos::ChaosBook;
 use crate::cognigy::resources::ResourceStore;
 use crate::cognigy::sessions::SessionStore;
+use crate::contract::ContractLog;
 use crate::faults::FaultBook;
 use crate::genesys::architect_flows::FlowStore;
 use crate::genesys::conversation_store::ConversationStore;
@@ -105,6 +106,7 @@ pub struct SimState {
 struct Inner {
     config: SimConfig,
     calls: CallLog,
+    contract: ContractLog,
     tokens: TokenStore,
     faults: FaultBook,
     chaos: ChaosBook,
@@ -129,6 +131,7 @@ impl SimState {
             inner: Arc::new(Inner {
                 config,
                 calls: CallLog::default(),
+                contract: ContractLog::default(),
                 tokens: TokenStore::default(),
                 faults: FaultBook::default(),
                 chaos: ChaosBook::default(),
@@ -154,6 +157,11 @@ impl SimState {
     /// Every recorded request, in arrival order.
     pub fn calls(&self) -> &CallLog {
         &self.inner.calls
+    }
+
+    /// Every departure from the vendors' models seen so far.
+    pub fn contract(&self) -> &ContractLog {
+        &self.inner.contract
     }
 
     /// Issued OAuth tokens and their expiry.

@@ -110,3 +110,66 @@ async fn a_participant_that_is_not_a_uuid_is_refused_at_the_ingress() {
         (Some("participantId"), Some("format"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_whose_media_are_disconnected_is_dead_without_a_transfer_in_voice_and_messaging() {
+    let app = spawn_app(AppOptions::default()).await;
+    // Genesys shows a participant's state only on its media entries (`calls[].state`,
+    // `messages[].state`); a bot that hung up, not yet given an endTime, is seen there alone.
+    for media_type in ["voice", "message"] {
+        let seeded = app
+            .sim_post(
+                "/_sim/genesys/conversations",
+                &json!({"mediaType": media_type, "participants": [
+                    {"purpose": "customer", "state": "connected"},
+                    {"purpose": "ivr", "state": "disconnected"},
+                ]}),
+            )
+            .await;
+        let conversation = seeded["id"].as_str().unwrap();
+        let bot = seeded["participants"][1]["id"].as_str().unwrap();
+        let event = app
+            .post_and_finish(
+                ROUTE,
+                &json!({"conversationId": conversation, "participantId": bot}),
+            )
+            .await;
+        assert_eq!(
+            (event["status"].as_str(), event["reason"].as_str()),
+            (Some("dead"), Some("conversation_not_active")),
+            "{media_type}: {event}"
+        );
+        assert!(
+            event["lastError"]
+                .as_str()
+                .unwrap()
+                .contains("already disconnected"),
+            "{event}"
+        );
+        let read = app
+            .sim_calls_to("GET", &format!("/api/v2/conversations/{conversation}"))
+            .await;
+        let media = if media_type == "voice" {
+            "calls"
+        } else {
+            "messages"
+        };
+        assert_eq!(
+            read[0]["status"], 200,
+            "the conversation was read: {read:?}"
+        );
+        let stored = app
+            .sim
+            .state()
+            .conversations()
+            .get(conversation)
+            .unwrap()
+            .api_view();
+        assert_eq!(stored["participants"][1][media][0]["state"], "disconnected");
+    }
+    assert!(app
+        .sim_calls()
+        .await
+        .iter()
+        .all(|c| !c["path"].as_str().unwrap().ends_with("/replace/queue")));
+}

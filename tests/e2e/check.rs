@@ -134,6 +134,12 @@ async fn a_working_deployment_passes_every_check() {
     assert_line(&run, "genesys human queue", "ok", &["'Human agents'"]);
     assert_line(
         &run,
+        "genesys messaging sender",
+        "ok",
+        &[&format!("sms from {}", cxrelay_tests::app::SMS_FROM)],
+    );
+    assert_line(
+        &run,
         "cognigy endpoint support",
         "ok",
         &["is active", SNAPSHOT_ID],
@@ -147,6 +153,28 @@ async fn a_working_deployment_passes_every_check() {
     ] {
         assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_messenger_type_without_a_sender_is_a_warning_naming_its_variable() {
+    let app = spawn_app(AppOptions {
+        workers: 0,
+        customize: Some(std::sync::Arc::new(|settings| {
+            settings.genesys.messaging_from.whatsapp = None;
+        })),
+        ..AppOptions::default()
+    })
+    .await;
+    let run = cxrelay(&app.settings, &["check"]).await;
+    assert_line(
+        &run,
+        "genesys messaging sender",
+        "warn",
+        &[
+            "CXRELAY_GENESYS__MESSAGING_FROM__WHATSAPP not set",
+            "not_configured",
+        ],
+    );
 }
 
 #[tokio::test]

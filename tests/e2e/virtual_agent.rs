@@ -325,10 +325,109 @@ async fn message_limits_and_attribute_size_are_checked_at_the_ingress() {
 }
 
 #[test]
-fn cxrelay_and_the_simulator_take_the_same_messenger_types() {
-    let mut ours = cxrelay_core::kinds::MESSENGER_TYPES.to_vec();
-    let mut simulated = cxrelay_sim::genesys::messages::MESSENGER_TYPES.to_vec();
-    ours.sort_unstable();
-    simulated.sort_unstable();
-    assert_eq!(ours, simulated);
+fn every_messenger_type_cxrelay_takes_is_one_both_genesys_requests_allow() {
+    use cxrelay_sim::contract::fixture::{TypeSpec, Vendor};
+    let models = &Vendor::Genesys.fixture().models;
+    // An event is escalated (a queue conversation) or sent agentless: both must take its type.
+    for model in [
+        "SendAgentlessOutboundMessageRequest",
+        "CreateOutboundMessagingConversationRequest",
+    ] {
+        let field = &models[model].fields["toAddressMessengerType"];
+        let TypeSpec::String {
+            values: Some(allowed),
+        } = &field.ty
+        else {
+            panic!("{model}.toAddressMessengerType has no enum in the fixture");
+        };
+        for ours in cxrelay_core::kinds::MESSENGER_TYPES {
+            assert!(
+                allowed.iter().any(|value| value == ours),
+                "{ours} is not a {model}.toAddressMessengerType: {allowed:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agentless_sender_is_the_events_or_the_configured_one_and_without_either_the_event_is_dead_without_a_call(
+) {
+    let app = spawn_app(AppOptions {
+        customize: Some(std::sync::Arc::new(|settings| {
+            settings.genesys.messaging_from.open = None;
+        })),
+        ..AppOptions::default()
+    })
+    .await;
+    let agentless = "/api/v2/conversations/messages/agentless";
+    let body = |bot: &str, to: &str, messenger: &str, from: Option<&str>| {
+        let mut body = json!({"botId": bot, "toAddress": to, "toAddressMessengerType": messenger,
+                              "text": "Hello", "intentScore": 0.9});
+        if let Some(from) = from {
+            body["fromAddress"] = json!(from);
+        }
+        body
+    };
+    // SMS without a sender in the event: the configured SMS number.
+    let event = app
+        .post_and_finish(ROUTE, &body("bot-s", "+15550111", "sms", None))
+        .await;
+    assert_eq!(event["status"], "succeeded", "{event}");
+    // Open Messaging has no configured sender here: the event's own wins.
+    let event = app
+        .post_and_finish(ROUTE, &body("bot-s", "om-user-1", "open", Some("brand")))
+        .await;
+    assert_eq!(event["status"], "succeeded", "{event}");
+    let sent: Vec<Value> = app
+        .sim_calls_to("POST", agentless)
+        .await
+        .into_iter()
+        .map(|call| call["body"]["fromAddress"].clone())
+        .collect();
+    assert_eq!(sent, [json!(cxrelay_tests::app::SMS_FROM), json!("brand")]);
+
+    // Neither: dead, naming the setting, and Genesys is not called.
+    let event = app
+        .post_and_finish(ROUTE, &body("bot-t", "om-user-2", "open", None))
+        .await;
+    assert_eq!(
+        (event["status"].as_str(), event["reason"].as_str()),
+        (Some("dead"), Some("not_configured")),
+        "{event}"
+    );
+    assert!(
+        event["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("CXRELAY_GENESYS__MESSAGING_FROM__OPEN"),
+        "{event}"
+    );
+    assert_eq!(app.sim_calls_to("POST", agentless).await.len(), 2);
+    assert_eq!(event["calls"], json!([]));
+    assert_eq!(
+        active_count(&app.db, "bot-t").await,
+        0,
+        "the refused turn holds no session"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_escalation_takes_the_conversation_id_from_the_id_genesys_answers() {
+    let app = spawn_app(AppOptions::default()).await;
+    let event = app
+        .post_and_finish(
+            ROUTE,
+            &json!({"botId": "bot-e", "toAddress": "+15550122", "toAddressMessengerType": "sms",
+                    "text": "Let me get someone", "intentScore": 0.1}),
+        )
+        .await;
+    assert_eq!(
+        (event["status"].as_str(), event["result"]["path"].as_str()),
+        (Some("succeeded"), Some("escalated")),
+        "{event}"
+    );
+    // The queue conversation's answer is {id, selfUri}: the id is the conversation's.
+    let conversations = app.sim.state().conversations().all();
+    assert_eq!(conversations.len(), 1);
+    assert_eq!(event["result"]["conversationId"], conversations[0].id);
 }

@@ -41,6 +41,12 @@ pub const SNAPSHOT_ID: &str = "65aa00000000000000000001";
 pub const FALLBACK_QUEUE_ID: &str = "0d3b2a1c-1111-4a4a-9b9b-000000000001";
 /// Queue of human agents for virtual-agent escalations.
 pub const HUMAN_QUEUE_ID: &str = "0d3b2a1c-2222-4a4a-9b9b-000000000002";
+/// The org's SMS number, the sender of agentless SMS (`genesys.messaging_from.sms`).
+pub const SMS_FROM: &str = "+15550001";
+/// The Open Messaging integration, the sender of agentless `open` messages.
+pub const OPEN_FROM: &str = "0d3b2a1c-3333-4a4a-9b9b-000000000003";
+/// The WhatsApp integration, the sender of agentless WhatsApp messages.
+pub const WHATSAPP_FROM: &str = "0d3b2a1c-4444-4a4a-9b9b-000000000004";
 /// Active sessions a bot may hold in tests.
 pub const MAX_SESSIONS_PER_BOT: u32 = 2;
 /// How long a test waits for the pipeline to do something before failing.
@@ -132,6 +138,9 @@ pub fn settings_for(db_url: &str, amqp_url: &str, prefix: &str, sim_url: &str) -
     settings.genesys.fallback_queue_id = Some(FALLBACK_QUEUE_ID.to_owned());
     settings.genesys.human_queue_id = Some(HUMAN_QUEUE_ID.to_owned());
     settings.genesys.virtual_agent.max_active_sessions_per_bot = MAX_SESSIONS_PER_BOT;
+    settings.genesys.messaging_from.sms = Some(SMS_FROM.to_owned());
+    settings.genesys.messaging_from.open = Some(OPEN_FROM.to_owned());
+    settings.genesys.messaging_from.whatsapp = Some(WHATSAPP_FROM.to_owned());
     let sim_base = sim_url.trim_end_matches('/');
     settings.cognigy.api_base_url = Some(sim_base.parse().expect("simulator URL"));
     settings.cognigy.api_key = Some(SecretString::from(COGNIGY_API_KEY));
@@ -452,5 +461,6 @@ impl Drop for TestApp {
             task.abort();
         }
         crate::cleanup::remove_isolation(&self.topology, &self.db_name);
+        crate::contract::assert_no_departures(&self.sim);
     }
 }

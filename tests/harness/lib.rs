@@ -7,6 +7,7 @@ pub mod app;
 pub mod broker;
 pub mod cleanup;
 pub mod cli;
+pub mod contract;
 pub mod crm_receiver;
 pub mod database;
 pub mod metrics_text;

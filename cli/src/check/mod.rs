@@ -3,12 +3,14 @@
 //! The settings first, every problem of them (missing, malformed, unknown region, variables
 //! that set nothing); then, each with the settings it needs and side by side: Postgres (and
 //! whether migrations are pending), RabbitMQ (and the deployment's queues), a Genesys token
-//! and the org's fallback workflow and queues, and each Cognigy Endpoint. Nothing is changed
+//! and the org's fallback workflow and queues, the senders of agentless messages, and each
+//! Cognigy Endpoint. Nothing is changed
 //! anywhere. A check whose settings have a problem is skipped, saying so.
 
 pub mod cognigy;
 pub mod configuration;
 pub mod genesys;
+pub mod messaging_from;
 pub mod postgres;
 pub mod rabbitmq;
 pub mod report;
@@ -71,6 +73,7 @@ pub async fn run(file: Option<&Path>, config_only: bool) -> Report {
     );
     report.extend([postgres, rabbitmq]);
     report.extend(genesys);
+    report.extend([messaging_from::line(settings)]);
     report.extend(cognigy);
     report
 }

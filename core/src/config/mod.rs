@@ -264,6 +264,8 @@ pub struct GenesysSettings {
     pub human_queue_id: Option<String>,
     /// When virtual-agent conversations escalate and how many a bot may hold.
     pub virtual_agent: VirtualAgentSettings,
+    /// The org's sending address of agentless messages, per messenger type.
+    pub messaging_from: MessagingFromSettings,
     /// How long after a conversation ended its analytics are waited for before giving up.
     pub analytics_max_wait_secs: u64,
     /// Requests per second to the Genesys API, for all worker replicas together.
@@ -283,6 +285,7 @@ impl Default for GenesysSettings {
             fallback_queue_id: None,
             human_queue_id: None,
             virtual_agent: VirtualAgentSettings::default(),
+            messaging_from: MessagingFromSettings::default(),
             analytics_max_wait_secs: 300,
             rate: RateSettings::GENESYS_DEFAULT,
         }
@@ -379,6 +382,48 @@ impl Default for VirtualAgentSettings {
             sentiment_threshold: -0.3,
             max_active_sessions_per_bot: 100,
         }
+    }
+}
+
+/// The `fromAddress` of agentless messages (`CXRELAY_GENESYS__MESSAGING_FROM__*`), which
+/// Genesys requires (SDK model `SendAgentlessOutboundMessageRequest`): per messenger type, the
+/// org's SMS number or the messaging integration's id. An event's own `fromAddress` wins; an
+/// agentless message with neither is dead `not_configured`, without a call.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct MessagingFromSettings {
+    /// The org's SMS number (E.164), for `sms`.
+    #[serde(deserialize_with = "stringish::option_string")]
+    pub sms: Option<String>,
+    /// The WhatsApp integration's id, for `whatsapp`.
+    #[serde(deserialize_with = "stringish::option_string")]
+    pub whatsapp: Option<String>,
+    /// The Open Messaging integration's id, for `open`.
+    #[serde(deserialize_with = "stringish::option_string")]
+    pub open: Option<String>,
+}
+
+impl MessagingFromSettings {
+    /// Every messenger type with its setting's key and value.
+    pub fn by_type(&self) -> [(&'static str, &'static str, Option<&str>); 3] {
+        [
+            ("sms", "genesys.messaging_from.sms", self.sms.as_deref()),
+            (
+                "whatsapp",
+                "genesys.messaging_from.whatsapp",
+                self.whatsapp.as_deref(),
+            ),
+            ("open", "genesys.messaging_from.open", self.open.as_deref()),
+        ]
+    }
+
+    /// The configured sender of `messenger_type` messages, if any.
+    pub fn of(&self, messenger_type: &str) -> Option<&str> {
+        self.by_type()
+            .into_iter()
+            .find(|(kind, _, _)| *kind == messenger_type)
+            .and_then(|(_, _, from)| from)
+            .filter(|from| !from.is_empty())
     }
 }
 

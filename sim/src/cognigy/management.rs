@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::problem::Problem;
+use super::views;
 use crate::state::SimState;
 
 /// The header that carries the management API key.
@@ -50,7 +51,7 @@ pub struct ProjectQuery {
 /// `GET /new/v2.0/endpoints/{endpointId}`.
 pub async fn get_endpoint(State(state): State<SimState>, Path(id): Path<String>) -> Response {
     match state.cognigy().endpoint(&id) {
-        Some(endpoint) => Json(endpoint).into_response(),
+        Some(endpoint) => Json(views::endpoint(&endpoint)).into_response(),
         None => Problem::not_found(format!("Endpoint {id} not found.")).into_response(),
     }
 }
@@ -61,7 +62,7 @@ pub async fn list_snapshots(
     Query(query): Query<ProjectQuery>,
 ) -> Json<Value> {
     let items = state.cognigy().snapshots(query.project_id.as_deref());
-    Json(json!({ "total": items.len(), "items": items }))
+    Json(views::snapshot_list(&items))
 }
 
 /// `GET /new/v2.0/conversations/{sessionId}`: the session's transcript; an unknown session

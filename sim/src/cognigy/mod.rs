@@ -17,6 +17,7 @@ pub mod push;
 pub mod resources;
 pub mod seeding;
 pub mod sessions;
+pub mod views;
 
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
@@ -43,6 +44,8 @@ pub fn routes(state: SimState) -> Router<SimState> {
         )
         .route("/new/v2.0/endpoint/notify", post(push::notify))
         .route("/new/v2.0/endpoint/inject", post(push::inject))
+        // Last added, first run: the key is checked before the body.
+        .route_layer(axum::middleware::from_fn(crate::contract::layers::refuse))
         .route_layer(from_fn_with_state(state, management::require_api_key));
     Router::new()
         .route("/endpoint/{url_token}", post(flow::run_turn))

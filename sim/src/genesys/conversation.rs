@@ -1,5 +1,7 @@
 //! A simulated Genesys conversation: what is stored and how
-//! `GET /api/v2/conversations/{id}` shows it.
+//! `GET /api/v2/conversations/{id}` shows it, in the SDK's `Conversation` model: a participant
+//! has no state of its own; its state is that of its media entry (`calls[]` in a voice
+//! conversation, `messages[]` in a messaging one), and one that left has `endTime`.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,7 +27,8 @@ pub enum Purpose {
     External,
 }
 
-/// A participant's connection (Genesys's `state`).
+/// The state of a participant's media entry (`Call.state`, `Message.state`: values both
+/// models allow).
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum ParticipantState {
@@ -66,8 +69,10 @@ pub struct Participant {
     pub id: String,
     /// Why it is there.
     pub purpose: Purpose,
-    /// Its connection.
+    /// The state of its media entry (the API shows it there, not on the participant).
     pub state: ParticipantState,
+    /// The id of its media entry (its call, or its messaging session).
+    pub media_id: String,
     /// When it left.
     #[serde(
         serialize_with = "timestamps::serialize_opt",
@@ -108,6 +113,21 @@ pub struct Conversation {
     pub address: Option<MessagingAddress>,
 }
 
+impl Participant {
+    /// A participant that joins now, its media entry in `state`.
+    pub fn new(purpose: Purpose, state: ParticipantState, queue_id: Option<String>) -> Self {
+        Self {
+            id: new_id(),
+            purpose,
+            state,
+            media_id: new_id(),
+            end_time: None,
+            queue_id,
+            queue_name: None,
+        }
+    }
+}
+
 impl Conversation {
     /// A live conversation started now with these participants.
     pub fn started_now(participants: Vec<Participant>, media_type: MediaType) -> Self {
@@ -141,8 +161,12 @@ impl Conversation {
         self.participants.iter_mut().find(|p| p.id == id)
     }
 
-    /// The answer of `GET /api/v2/conversations/{id}`.
+    /// The answer of `GET /api/v2/conversations/{id}` (SDK model `Conversation`).
     pub fn api_view(&self) -> Value {
+        let media_list = match self.media_type {
+            MediaType::Voice => "calls",
+            MediaType::Message => "messages",
+        };
         let participants: Vec<Value> = self
             .participants
             .iter()
@@ -150,13 +174,16 @@ impl Conversation {
                 let mut view = Map::new();
                 view.insert("id".into(), json!(p.id));
                 view.insert("purpose".into(), json!(p.purpose));
-                view.insert("state".into(), json!(p.state));
                 if let Some(end) = p.end_time {
                     view.insert("endTime".into(), json!(iso(end)));
                 }
                 if let Some(queue_id) = &p.queue_id {
                     view.insert("queueId".into(), json!(queue_id));
                 }
+                view.insert(
+                    media_list.into(),
+                    json!([{"id": p.media_id, "state": p.state}]),
+                );
                 Value::Object(view)
             })
             .collect();
@@ -186,20 +213,23 @@ mod tests {
 
     #[test]
     fn ending_disconnects_everyone_and_the_view_shows_end_times() {
-        let customer = Participant {
-            id: new_id(),
-            purpose: Purpose::Customer,
-            state: ParticipantState::Connected,
-            end_time: None,
-            queue_id: None,
-            queue_name: None,
-        };
+        let customer = Participant::new(Purpose::Customer, ParticipantState::Connected, None);
         let mut conversation = Conversation::started_now(vec![customer], MediaType::Voice);
         assert!(conversation.api_view().get("endTime").is_none());
         conversation.end(Utc::now());
         let view = conversation.api_view();
         assert!(view["endTime"].is_string());
-        assert_eq!(view["participants"][0]["state"], "disconnected");
+        assert_eq!(view["participants"][0]["calls"][0]["state"], "disconnected");
+        assert!(view["participants"][0].get("state").is_none());
         assert!(view["participants"][0]["endTime"].is_string());
+    }
+
+    #[test]
+    fn a_messaging_participant_shows_its_state_on_its_message_entry() {
+        let bot = Participant::new(Purpose::Ivr, ParticipantState::Alerting, None);
+        let conversation = Conversation::started_now(vec![bot], MediaType::Message);
+        let view = conversation.api_view();
+        assert_eq!(view["participants"][0]["messages"][0]["state"], "alerting");
+        assert!(view["participants"][0].get("calls").is_none());
     }
 }

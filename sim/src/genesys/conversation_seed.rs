@@ -19,7 +19,9 @@ pub struct ParticipantSeed {
     pub id: Option<String>,
     /// Why it is there.
     pub purpose: Purpose,
-    /// Default: `disconnected` in an ended conversation, `connected` otherwise.
+    /// The state of its media entry (shown as `calls[0].state` or `messages[0].state`: a
+    /// Genesys participant has no state of its own). Default: `disconnected` in an ended
+    /// conversation, `connected` otherwise.
     #[serde(default)]
     pub state: Option<ParticipantState>,
     /// When it left.
@@ -91,11 +93,8 @@ impl ConversationSeed {
             };
             participants.push(Participant {
                 id: participant_id,
-                purpose: seed.purpose,
-                state,
                 end_time,
-                queue_id: seed.queue_id,
-                queue_name: None,
+                ..Participant::new(seed.purpose, state, seed.queue_id)
             });
         }
         Ok(Conversation {

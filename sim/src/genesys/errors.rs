@@ -1,5 +1,6 @@
-//! The Genesys Cloud error body, `{"message","code","status","contextId","details":[],"errors":[]}`,
-//! which every `/api/v2` route (and every injected fault) answers with.
+//! The Genesys Cloud error body (SDK model `ErrorBody`),
+//! `{"message","code","status","messageParams":{},"contextId","details":[],"errors":[]}`, which
+//! every `/api/v2` route (and every injected fault) answers with.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -144,6 +145,7 @@ impl IntoResponse for GenesysError {
             "message": self.message,
             "code": self.code,
             "status": self.status.as_u16(),
+            "messageParams": {},
             "contextId": context_id,
             "details": [],
             "errors": [],

@@ -21,15 +21,15 @@ use crate::timestamps::iso;
 pub const SMS_TEXT_LIMIT: usize = 765;
 /// Longest agentless `textBody` on every other messenger, in characters.
 pub const TEXT_LIMIT: usize = 2000;
-/// Messenger types Genesys accepts in `toAddressMessengerType` when starting a conversation,
-/// agentless or to a queue (the SDKs' request enums; other channels appear only in answers).
-pub const MESSENGER_TYPES: &[&str] = &["sms", "whatsapp", "open"];
 
-/// A checked agentless message.
+/// A checked agentless message. The fields the SDK model requires, and the enum of
+/// `toAddressMessengerType`, are checked before (`crate::contract`); what is checked here is
+/// what the model cannot say: the text limits, the WhatsApp template, `toAddress` (the model
+/// makes it optional beside `externalContactId`, which the simulator does not serve).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentlessRequest {
     /// `fromAddress` (the org's number or integration id).
-    pub from_address: Option<String>,
+    pub from_address: String,
     /// The customer's address and messenger.
     pub to: MessagingAddress,
     /// `textBody`; may be absent only with a `messagingTemplate`.
@@ -74,7 +74,7 @@ pub fn parse_agentless(fields: &Map<String, Value>) -> Result<AgentlessRequest, 
         }
     }
     Ok(AgentlessRequest {
-        from_address: optional_string(fields, "fromAddress")?,
+        from_address: required_string(fields, "fromAddress")?,
         to,
         text_body,
         use_existing: optional_bool(fields, "useExistingActiveConversation")?.unwrap_or(false),
@@ -83,13 +83,8 @@ pub fn parse_agentless(fields: &Map<String, Value>) -> Result<AgentlessRequest, 
 
 fn messaging_address(fields: &Map<String, Value>) -> Result<MessagingAddress, GenesysError> {
     let to_address = required_string(fields, "toAddress")?;
-    let messenger_type = required_string(fields, "toAddressMessengerType")?;
-    if !MESSENGER_TYPES.contains(&messenger_type.as_str()) {
-        return Err(GenesysError::bad_request(format!(
-            "toAddressMessengerType must be one of {}, got {messenger_type}",
-            MESSENGER_TYPES.join(", ")
-        )));
-    }
+    // Genesys answers in lower case whatever case the request used (the SDK's enums are).
+    let messenger_type = required_string(fields, "toAddressMessengerType")?.to_ascii_lowercase();
     Ok(MessagingAddress {
         to_address,
         messenger_type,
@@ -97,19 +92,13 @@ fn messaging_address(fields: &Map<String, Value>) -> Result<MessagingAddress, Ge
 }
 
 fn participant(purpose: Purpose, queue_id: Option<String>) -> Participant {
-    Participant {
-        id: new_id(),
-        purpose,
-        state: ParticipantState::Connected,
-        end_time: None,
-        queue_id,
-        queue_name: None,
-    }
+    Participant::new(purpose, ParticipantState::Connected, queue_id)
 }
 
 /// `POST /api/v2/conversations/messages`: a conversation between the customer and a queue.
 /// With `useExistingConversation`, a live conversation to the same address is reused (the
-/// queue joins it if it is not there yet).
+/// queue joins it if it is not there yet). Answers `{id, selfUri}`, the id the conversation's
+/// (SDK model `CreateOutboundMessagingConversationResponse`).
 pub async fn start_queue_conversation(
     State(state): State<SimState>,
     headers: HeaderMap,
@@ -146,7 +135,6 @@ pub async fn start_queue_conversation(
     );
     Json(json!({
         "id": conversation.id,
-        "conversationId": conversation.id,
         "selfUri": format!("/api/v2/conversations/{}", conversation.id),
     }))
     .into_response()
@@ -173,14 +161,36 @@ pub async fn send_agentless(
         },
     );
     let message_id = new_id();
+    let now = iso(Utc::now());
+    // SDK model `SendAgentlessOutboundMessageResponse`: the text is in the message's
+    // normalized form (`MessageData.normalizedMessage`), not echoed as `textBody`.
+    let mut message = json!({
+        "id": message_id,
+        "conversationId": conversation.id,
+        "direction": "outbound",
+        "fromAddress": request.from_address,
+        "toAddress": request.to.to_address,
+        "messengerType": request.to.messenger_type,
+        "status": "queued",
+        "timestamp": now,
+        "selfUri": format!(
+            "/api/v2/conversations/messages/{}/messages/{message_id}",
+            conversation.id
+        ),
+    });
+    if let Some(text) = &request.text_body {
+        message["normalizedMessage"] =
+            json!({"type": "Text", "text": text, "direction": "Outbound"});
+    }
     Json(json!({
         "id": message_id,
         "conversationId": conversation.id,
         "fromAddress": request.from_address,
         "toAddress": request.to.to_address,
         "messengerType": request.to.messenger_type,
-        "textBody": request.text_body,
-        "timestamp": iso(Utc::now()),
+        "useExistingActiveConversation": request.use_existing,
+        "message": message,
+        "timestamp": now,
         "selfUri": format!(
             "/api/v2/conversations/messages/{}/messages/{message_id}",
             conversation.id
@@ -201,7 +211,8 @@ mod tests {
     }
 
     fn sms(text: &str) -> Value {
-        json!({"toAddress": "+15550100", "toAddressMessengerType": "sms", "textBody": text})
+        json!({"fromAddress": "+15550001", "toAddress": "+15550100",
+               "toAddressMessengerType": "sms", "textBody": text})
     }
 
     #[test]
@@ -222,7 +233,8 @@ mod tests {
 
     #[test]
     fn whatsapp_needs_a_template_and_then_no_text() {
-        let mut body = json!({"toAddress": "+1", "toAddressMessengerType": "whatsapp"});
+        let mut body =
+            json!({"fromAddress": "wa-1", "toAddress": "+1", "toAddressMessengerType": "whatsapp"});
         let error = parse(body.clone()).unwrap_err();
         assert!(error.message().contains("messagingTemplate"));
         body["messagingTemplate"] = json!({"responseId": "r1"});
@@ -231,14 +243,16 @@ mod tests {
 
     #[test]
     fn each_missing_required_field_is_named() {
-        for field in ["toAddress", "toAddressMessengerType", "textBody"] {
+        for field in [
+            "fromAddress",
+            "toAddress",
+            "toAddressMessengerType",
+            "textBody",
+        ] {
             let mut body = sms("hi");
             body.as_object_mut().unwrap().remove(field);
             let error = parse(body).unwrap_err();
             assert!(error.message().contains(field), "{}", error.message());
         }
-        let mut unknown = sms("hi");
-        unknown["toAddressMessengerType"] = json!("pigeon");
-        assert!(parse(unknown).is_err());
     }
 }

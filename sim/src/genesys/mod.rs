@@ -94,7 +94,9 @@ pub fn routes(state: SimState) -> Router<SimState> {
             "/api/v2/processautomation/triggers/{id}",
             get(triggers::get_trigger),
         )
-        // Layers run last-added first: the token is checked before the permission.
+        // Layers run last-added first: the token is checked before the permission, and the
+        // permission before the body.
+        .route_layer(axum::middleware::from_fn(crate::contract::layers::refuse))
         .route_layer(from_fn_with_state(
             state.clone(),
             permissions::require_permission,

@@ -36,8 +36,11 @@ async fn a_seeded_conversation_is_served_in_the_genesys_shape() {
     assert!(body.get("endTime").is_none(), "{body}");
     assert_eq!(body["participants"][0]["purpose"], "customer");
     assert_eq!(body["participants"][1]["id"], bot.as_str());
-    assert_eq!(body["participants"][1]["state"], "connected");
+    // A participant's state is that of its media entry (a call, in a voice conversation).
+    assert_eq!(body["participants"][1]["calls"][0]["state"], "connected");
+    assert!(body["participants"][1].get("state").is_none(), "{body}");
     assert!(uuid_like(&bot));
+    assert_eq!(app.sim.contract_findings(), Vec::<String>::new());
 }
 
 #[tokio::test]

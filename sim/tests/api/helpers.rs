@@ -216,6 +216,7 @@ pub fn assert_genesys_error(body: &Value, status: u16, code: &str) {
     assert!(uuid_like(context_id), "{body}");
     assert_eq!(body["details"], Value::Array(vec![]), "{body}");
     assert_eq!(body["errors"], Value::Array(vec![]), "{body}");
+    assert!(body["messageParams"].is_object(), "{body}");
 }
 
 /// Asserts `body` is a Cognigy RFC 7807 problem with `status`.

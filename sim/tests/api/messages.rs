@@ -33,7 +33,8 @@ async fn a_message_to_a_queue_creates_a_conversation_with_the_customer_and_the_q
     let body: Value = response.json().await.unwrap();
     let id = body["id"].as_str().unwrap();
     assert!(uuid_like(id), "{body}");
-    assert_eq!(body["conversationId"], id);
+    // `{id, selfUri}` and nothing else (CreateOutboundMessagingConversationResponse).
+    assert_eq!(body.as_object().unwrap().len(), 2, "{body}");
     assert_eq!(body["selfUri"], format!("/api/v2/conversations/{id}"));
     let stored = app
         .control_get(&format!("/_sim/genesys/conversations/{id}"), 200)
@@ -106,9 +107,14 @@ async fn an_agentless_message_answers_the_message_and_its_new_conversation() {
     assert_eq!(body["fromAddress"], "+15550199");
     assert_eq!(body["toAddress"], "+15550100");
     assert_eq!(body["messengerType"], "sms");
-    assert_eq!(body["textBody"], "Hello");
+    // The text is in the message's normalized form; the answer has no textBody
+    // (SendAgentlessOutboundMessageResponse, MessageData).
+    assert!(body.get("textBody").is_none(), "{body}");
+    assert_eq!(body["message"]["normalizedMessage"]["text"], "Hello");
+    assert_eq!(body["message"]["conversationId"], conversation_id);
     assert!(chrono::DateTime::parse_from_rfc3339(body["timestamp"].as_str().unwrap()).is_ok());
     assert!(body["selfUri"].as_str().unwrap().contains(conversation_id));
+    assert_eq!(app.sim.contract_findings(), Vec::<String>::new());
     let stored = app
         .sim
         .state()
@@ -116,6 +122,47 @@ async fn an_agentless_message_answers_the_message_and_its_new_conversation() {
         .get(conversation_id)
         .unwrap();
     assert!(!stored.is_ended());
+}
+
+#[tokio::test]
+async fn what_the_sdk_model_refuses_gets_400_bad_request_naming_it_as_genesys_answers() {
+    let app = spawn_sim().await;
+    let token = app.token().await;
+    let mut no_sender = agentless("Hello");
+    no_sender.as_object_mut().unwrap().remove("fromAddress");
+    let mut pigeon = agentless("Hello");
+    pigeon["toAddressMessengerType"] = json!("pigeon");
+    let mut wrong_type = to_queue();
+    wrong_type["useExistingConversation"] = json!("yes");
+    for (path, body, named) in [
+        (
+            AGENTLESS,
+            no_sender,
+            "fromAddress: the required field is missing",
+        ),
+        (
+            AGENTLESS,
+            pigeon,
+            "toAddressMessengerType: \"pigeon\" is not one of",
+        ),
+        (
+            "/api/v2/conversations/messages",
+            wrong_type,
+            "useExistingConversation: must be true or false",
+        ),
+    ] {
+        let response = app.api_post(Some(&token), path, &body).await;
+        assert_eq!(response.status(), 400, "{body}");
+        let error: Value = response.json().await.unwrap();
+        assert_genesys_error(&error, 400, "bad.request");
+        assert!(
+            error["message"].as_str().unwrap().contains(named),
+            "{error}"
+        );
+    }
+    assert!(app.sim.state().conversations().all().is_empty());
+    // Each refused request is also recorded as a departure from the model.
+    assert_eq!(app.sim.contract_findings().len(), 3);
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Mutex, PoisonError};
 
-use cxrelay_core::config::Settings;
+use cxrelay_core::config::{env_name, Settings};
 use secrecy::ExposeSecret;
 
 use crate::app::{ADMIN_TOKEN, API_KEY};
@@ -125,6 +125,9 @@ pub fn settings_env(settings: &Settings) -> Vec<(String, String)> {
         "CXRELAY_GENESYS__VIRTUAL_AGENT__MAX_ACTIVE_SESSIONS_PER_BOT",
         genesys.virtual_agent.max_active_sessions_per_bot,
     );
+    for (_, key, from) in genesys.messaging_from.by_type() {
+        env.set_some(&env_name(key), from);
+    }
 
     let cognigy = &settings.cognigy;
     env.set_some(

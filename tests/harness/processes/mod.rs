@@ -328,5 +328,6 @@ impl Drop for ProcessPipeline {
             let _ = std::fs::remove_dir_all(&self.log_dir);
         }
         crate::cleanup::remove_isolation(&self.topology, &self.db_name);
+        crate::contract::assert_no_departures(&self.sim);
     }
 }

@@ -82,8 +82,25 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
     })
 }
 
+/// The media lists of a Genesys `Participant` (SDK model): a participant has no state of its
+/// own; its state is that of its media entries (`calls` for voice, `messages` for messaging).
+const MEDIA_LISTS: &[&str] = &[
+    "calls",
+    "messages",
+    "callbacks",
+    "chats",
+    "cobrowsesessions",
+    "emails",
+    "screenshares",
+    "socialExpressions",
+    "videos",
+];
+
+/// States of a media entry that has ended (the SDK models' state enums).
+const ENDED_STATES: &[&str] = &["disconnected", "terminated"];
+
 /// Why the participant cannot be transferred, if it cannot: the conversation ended, or the
-/// participant is not in it or already disconnected.
+/// participant is not in it, has left (`endTime`), or has only ended media entries.
 fn not_active(conversation: &Value, participant_id: &str) -> Option<String> {
     if let Some(end) = conversation.get("endTime").and_then(Value::as_str) {
         return Some(format!("the conversation ended at {end}"));
@@ -100,9 +117,28 @@ fn not_active(conversation: &Value, participant_id: &str) -> Option<String> {
             "participant {participant_id} is not in the conversation"
         ));
     };
-    let disconnected = participant.get("state").and_then(Value::as_str) == Some("disconnected")
-        || participant.get("endTime").is_some_and(|t| !t.is_null());
-    disconnected.then(|| format!("participant {participant_id} is already disconnected"))
+    if let Some(end) = participant.get("endTime").and_then(Value::as_str) {
+        return Some(format!("participant {participant_id} left at {end}"));
+    }
+    let states: Vec<&str> = MEDIA_LISTS
+        .iter()
+        .filter_map(|list| participant.get(*list).and_then(Value::as_array))
+        .flatten()
+        .filter_map(|media| media.get("state").and_then(Value::as_str))
+        .collect();
+    // A participant with no media entries at all is not known to be gone: Genesys decides.
+    let all_ended = !states.is_empty()
+        && states.iter().all(|state| {
+            ENDED_STATES
+                .iter()
+                .any(|ended| state.eq_ignore_ascii_case(ended))
+        });
+    all_ended.then(|| {
+        format!(
+            "participant {participant_id} is already disconnected (its media: {})",
+            states.join(", ")
+        )
+    })
 }
 
 #[cfg(test)]
@@ -111,14 +147,34 @@ mod tests {
 
     #[test]
     fn ended_conversations_and_gone_participants_are_not_active() {
-        let live = json!({"id": "c", "participants": [{"id": "p", "state": "connected"}]});
+        let live = json!({"id": "c", "participants": [
+            {"id": "p", "purpose": "ivr", "calls": [{"id": "m1", "state": "connected"}]}]});
         assert_eq!(not_active(&live, "p"), None);
         assert!(not_active(&live, "q")
             .unwrap()
             .contains("not in the conversation"));
         let ended = json!({"id": "c", "endTime": "2026-01-01T00:00:00Z", "participants": []});
         assert!(not_active(&ended, "p").unwrap().contains("ended"));
-        let gone = json!({"participants": [{"id": "p", "state": "disconnected"}]});
-        assert!(not_active(&gone, "p").unwrap().contains("disconnected"));
+        let left = json!({"participants": [{"id": "p", "endTime": "2026-01-01T00:00:00Z",
+            "calls": [{"id": "m1", "state": "connected"}]}]});
+        assert!(not_active(&left, "p").unwrap().contains("left at"));
+    }
+
+    #[test]
+    fn a_participant_is_disconnected_when_all_its_media_are_voice_or_messaging_alike() {
+        let call_gone = json!({"participants": [{"id": "p",
+            "calls": [{"id": "m1", "state": "disconnected"}, {"id": "m2", "state": "terminated"}]}]});
+        assert!(not_active(&call_gone, "p")
+            .unwrap()
+            .contains("already disconnected"));
+        let message_gone = json!({"participants": [{"id": "p",
+            "messages": [{"id": "m1", "state": "disconnected"}]}]});
+        assert!(not_active(&message_gone, "p").is_some());
+        let one_live = json!({"participants": [{"id": "p",
+            "calls": [{"id": "m1", "state": "disconnected"}], "messages": [{"id": "m2", "state": "connected"}]}]});
+        assert_eq!(not_active(&one_live, "p"), None);
+        // A `state` on the participant itself is not Genesys's: it decides nothing.
+        let invented = json!({"participants": [{"id": "p", "state": "disconnected"}]});
+        assert_eq!(not_active(&invented, "p"), None);
     }
 }

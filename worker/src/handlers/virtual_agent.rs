@@ -2,6 +2,7 @@
 //! to the human queue when the bot's confidence or the customer's mood is low. Genesys reuses the
 //! customer's live conversation, so each event is one turn of that conversation's session.
 
+use cxrelay_core::config::env_name;
 use cxrelay_core::kinds::VirtualAgentEvent;
 use reqwest::Method;
 use serde_json::{json, Map, Value};
@@ -82,10 +83,26 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
         });
         (ESCALATE, "/api/v2/conversations/messages", body)
     } else {
+        let messaging_from = &settings.genesys.messaging_from;
+        let from = event
+            .from_address
+            .as_deref()
+            .or_else(|| messaging_from.of(&event.to_address_messenger_type));
+        let Some(from) = from else {
+            health.retry("release the session", release).await?;
+            return Ok(Verdict::dead(
+                "not_configured",
+                format!(
+                    "an agentless {} message needs a fromAddress: the event has none and {} is not set",
+                    event.to_address_messenger_type,
+                    env_name_of_sender(&event.to_address_messenger_type),
+                ),
+            ));
+        };
         (
             AGENTLESS,
             "/api/v2/conversations/messages/agentless",
-            agentless_body(&event),
+            agentless_body(&event, from),
         )
     };
     let call = attempt
@@ -100,17 +117,19 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
         ));
     }
     let answer = call.body.unwrap_or_default();
-    // The agentless answer's `id` is the message's; a queue conversation's is the conversation's.
+    // A queue conversation's answer is `{id, selfUri}`, the id the conversation's
+    // (CreateOutboundMessagingConversationResponse); the agentless answer's `id` is the
+    // message's and `conversationId` the conversation's (SendAgentlessOutboundMessageResponse).
+    let conversation_field = if escalate { "id" } else { "conversationId" };
     let conversation_id = answer
-        .get("conversationId")
-        .or_else(|| answer.get("id").filter(|_| escalate))
+        .get(conversation_field)
         .and_then(Value::as_str)
         .filter(|id| !id.is_empty());
     let Some(conversation_id) = conversation_id else {
         health.retry("release the session", release).await?;
         return Ok(Verdict::dead(
             "unexpected_response",
-            "the Genesys answer names no conversationId",
+            format!("the Genesys answer names no conversation ({conversation_field})"),
         ));
     };
     let path_taken = if escalate { "escalated" } else { "agentless" };
@@ -141,11 +160,15 @@ pub async fn handle(attempt: &mut Attempt<'_>, payload: &Value) -> Result<Verdic
     Ok(Verdict::Succeeded { result })
 }
 
-fn agentless_body(event: &VirtualAgentEvent) -> Value {
+/// The variable that sets the sender of `messenger_type` messages.
+fn env_name_of_sender(messenger_type: &str) -> String {
+    env_name(&format!("genesys.messaging_from.{messenger_type}"))
+}
+
+/// The agentless request (SDK model `SendAgentlessOutboundMessageRequest`), sent by `from`.
+fn agentless_body(event: &VirtualAgentEvent, from: &str) -> Value {
     let mut body = Map::new();
-    if let Some(from) = &event.from_address {
-        body.insert("fromAddress".into(), json!(from));
-    }
+    body.insert("fromAddress".into(), json!(from));
     body.insert("toAddress".into(), json!(event.to_address));
     body.insert(
         "toAddressMessengerType".into(),
