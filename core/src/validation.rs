@@ -25,9 +25,35 @@ impl FieldError {
     }
 }
 
-/// Reads typed fields from a JSON object; each field may have aliases (first present wins).
+/// The `rule` of a 422 for a field given under two of its names.
+pub const ALIAS_CONFLICT_RULE: &str = "alias_conflict";
+
+/// Reads typed fields from a JSON object. A field may have aliases (the names the tutorials
+/// use): it is read under whichever one is given. Given under two names, it is refused
+/// (422, rule [`ALIAS_CONFLICT_RULE`], naming both): two values for one field are either a
+/// conflict or a mistake waiting to become one, and a refusal says so where silently keeping
+/// one would not.
 pub struct Fields<'a> {
     object: &'a Map<String, Value>,
+}
+
+/// Whether a value is "given": not null, and for a field that is not a string, not a blank
+/// string either (a form body cannot send null and sends `name=`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Given {
+    NotNull,
+    NotNullNorBlank,
+}
+
+impl Given {
+    fn admits(self, value: &Value) -> bool {
+        match self {
+            Given::NotNull => !value.is_null(),
+            Given::NotNullNorBlank => {
+                !value.is_null() && !value.as_str().is_some_and(|s| s.trim().is_empty())
+            }
+        }
+    }
 }
 
 impl<'a> Fields<'a> {
@@ -38,25 +64,28 @@ impl<'a> Fields<'a> {
             .ok_or_else(|| FieldError::new("$", "type", "the body must be a JSON object"))
     }
 
-    /// The first of `names` that is present and not null, with the name it was found under.
-    fn find(&self, names: &[&'static str]) -> Option<(&'static str, &'a Value)> {
-        names.iter().find_map(|name| {
+    /// The one of `names` that is given, with its value; none when none is; 422
+    /// [`ALIAS_CONFLICT_RULE`] when two are.
+    fn given(
+        &self,
+        names: &[&'static str],
+        given: Given,
+    ) -> Result<Option<(&'static str, &'a Value)>, FieldError> {
+        let mut present = names.iter().filter_map(|name| {
             self.object
                 .get(*name)
-                .filter(|v| !v.is_null())
-                .map(|v| (*name, v))
-        })
-    }
-
-    /// [`Self::find`] for a field that is not a string (number, boolean, object): a blank
-    /// string counts as absent too, since a form body cannot send null and sends `name=`.
-    fn find_non_string(&self, names: &[&'static str]) -> Option<(&'static str, &'a Value)> {
-        names.iter().find_map(|name| {
-            self.object
-                .get(*name)
-                .filter(|v| !v.is_null() && !v.as_str().is_some_and(|s| s.trim().is_empty()))
-                .map(|v| (*name, v))
-        })
+                .filter(|value| given.admits(value))
+                .map(|value| (*name, value))
+        });
+        let first = present.next();
+        if let (Some((first, _)), Some((second, _))) = (first, present.next()) {
+            return Err(FieldError::new(
+                second,
+                ALIAS_CONFLICT_RULE,
+                format!("{first} and {second} are one field (aliases): send it under one name"),
+            ));
+        }
+        Ok(first)
     }
 
     /// A string that must be present, non-empty and at most `max_chars` characters.
@@ -81,7 +110,7 @@ impl<'a> Fields<'a> {
         names: &[&'static str],
         max_chars: usize,
     ) -> Result<Option<String>, FieldError> {
-        let Some((name, value)) = self.find(names) else {
+        let Some((name, value)) = self.given(names, Given::NotNull)? else {
             return Ok(None);
         };
         let s = value
@@ -105,7 +134,7 @@ impl<'a> Fields<'a> {
         min: f64,
         max: f64,
     ) -> Result<Option<f64>, FieldError> {
-        let Some((name, value)) = self.find_non_string(names) else {
+        let Some((name, value)) = self.given(names, Given::NotNullNorBlank)? else {
             return Ok(None);
         };
         let n = match value {
@@ -128,7 +157,7 @@ impl<'a> Fields<'a> {
     /// A boolean, given as one or as the string `"true"` or `"false"` (any case; form bodies
     /// send only strings), or nothing.
     pub fn optional_bool(&self, names: &[&'static str]) -> Result<Option<bool>, FieldError> {
-        let Some((name, value)) = self.find_non_string(names) else {
+        let Some((name, value)) = self.given(names, Given::NotNullNorBlank)? else {
             return Ok(None);
         };
         match value {
@@ -146,7 +175,7 @@ impl<'a> Fields<'a> {
         &self,
         names: &[&'static str],
     ) -> Result<Option<Map<String, Value>>, FieldError> {
-        let Some((name, value)) = self.find_non_string(names) else {
+        let Some((name, value)) = self.given(names, Given::NotNullNorBlank)? else {
             return Ok(None);
         };
         value
@@ -176,19 +205,20 @@ impl Fields<'_> {
             .map_err(|_| FieldError::new(name, "format", format!("{name} must be a UUID")))
     }
 
-    /// A whole number, given as a number or as a string of digits (Genesys data actions often
-    /// send numbers as strings, form bodies only strings), within `min..=max`; or nothing.
+    /// A whole number, given as a number (`1736931870000` or, as JSON Schema counts it,
+    /// `1736931870000.0`) or as a string of digits (Genesys data actions often send numbers as
+    /// strings, form bodies only strings), within `min..=max`; or nothing.
     pub fn optional_integer(
         &self,
         names: &[&'static str],
         min: i64,
         max: i64,
     ) -> Result<Option<i64>, FieldError> {
-        let Some((name, value)) = self.find_non_string(names) else {
+        let Some((name, value)) = self.given(names, Given::NotNullNorBlank)? else {
             return Ok(None);
         };
         let number = match value {
-            Value::Number(n) => n.as_i64(),
+            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().and_then(whole_number)),
             Value::String(s) => s.trim().parse::<i64>().ok(),
             _ => None,
         }
@@ -205,8 +235,20 @@ impl Fields<'_> {
 
     /// The name under which one of `names` was given (the first when none was).
     fn name_of(&self, names: &[&'static str]) -> &'static str {
-        self.find(names).map_or(names[0], |(name, _)| name)
+        names
+            .iter()
+            .find(|name| self.object.get(**name).is_some_and(|v| !v.is_null()))
+            .copied()
+            .unwrap_or(names[0])
     }
+}
+
+/// `n` as an `i64` when it is a whole number within `i64`'s range (JSON Schema counts
+/// `1736931870000.0` as an integer).
+fn whole_number(n: f64) -> Option<i64> {
+    // 2^63 is exactly representable; every f64 below it and above -2^63 converts exactly.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    (n.fract() == 0.0 && (-LIMIT..LIMIT).contains(&n)).then_some(n as i64)
 }
 
 #[cfg(test)]
@@ -232,6 +274,55 @@ mod tests {
         assert_eq!(
             fields.optional_integer(&["f"], 0, 5).unwrap_err().rule,
             "type"
+        );
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_zero_fraction_is_an_integer() {
+        let body = json!({"t": 1_736_931_870_000.0, "big": 1e19, "neg": -3.0});
+        let fields = Fields::of(&body).unwrap();
+        assert_eq!(
+            fields.optional_integer(&["t"], 0, i64::MAX).unwrap(),
+            Some(1_736_931_870_000)
+        );
+        assert_eq!(fields.optional_integer(&["neg"], -5, 5).unwrap(), Some(-3));
+        assert_eq!(
+            fields.optional_integer(&["big"], 0, i64::MAX).unwrap_err().rule,
+            "type"
+        );
+    }
+
+    #[test]
+    fn a_field_given_under_two_names_is_refused_naming_both_and_an_ill_typed_alias_too() {
+        let both = json!({"data": {"a": 1}, "metadata": "oops", "intentScore": 0.2,
+                          "confidence": 0.2, "userId": "u", "user_id": {}});
+        let fields = Fields::of(&both).unwrap();
+        let error = fields.optional_object(&["data", "metadata"]).unwrap_err();
+        assert_eq!((error.field.as_str(), error.rule), ("metadata", "alias_conflict"));
+        assert!(error.message.contains("data and metadata"), "{}", error.message);
+        // Even equal values: one field, one name.
+        let error = fields
+            .optional_number(&["intentScore", "confidence"], 0.0, 1.0)
+            .unwrap_err();
+        assert_eq!((error.field.as_str(), error.rule), ("confidence", "alias_conflict"));
+        let error = fields.optional_str(&["userId", "user_id"], 10).unwrap_err();
+        assert_eq!(error.rule, "alias_conflict");
+        // Null, and a blank value of a field that is not a string, are absent: no conflict.
+        let one = json!({"data": {"a": 1}, "metadata": null, "intentScore": 0.2, "confidence": " "});
+        let fields = Fields::of(&one).unwrap();
+        assert!(fields.optional_object(&["data", "metadata"]).unwrap().is_some());
+        assert_eq!(
+            fields
+                .optional_number(&["intentScore", "confidence"], 0.0, 1.0)
+                .unwrap(),
+            Some(0.2)
+        );
+        // The alias alone is read as the field.
+        let alias = json!({"user_id": "u-1"});
+        let fields = Fields::of(&alias).unwrap();
+        assert_eq!(
+            fields.required_str(&["userId", "user_id"], 10).unwrap(),
+            "u-1"
         );
     }
 

@@ -68,6 +68,8 @@ pub struct Access;
 
 impl Modify for Access {
     fn modify(&self, openapi: &mut OpenApi) {
+        // Both listeners, as the document's servers; each path names its own below.
+        openapi.servers = Some(vec![public_listener(), admin_listener()]);
         let components = openapi.components.get_or_insert_with(Default::default);
         for (name, scheme) in schemes() {
             components.add_security_scheme(name, scheme);

@@ -5,15 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-/// The request schemas of the six webhook routes.
-const WEBHOOK_REQUESTS: &[&str] = &[
-    "FallbackRequest",
-    "BotFailureRequest",
-    "BotSessionRequest",
-    "FlowRunRequest",
-    "VirtualAgentRequest",
-    "ConversationEndRequest",
-];
+use super::WEBHOOK_REQUESTS;
 
 /// What the parsers read as blank: only white space (`str::trim` leaves nothing).
 const BLANK_PATTERN: &str = r"^\s*$";

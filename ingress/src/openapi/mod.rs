@@ -5,6 +5,7 @@
 //! disagree (`CXRELAY_UPDATE_OPENAPI=1 cargo test -p cxrelay-ingress openapi` rewrites it).
 
 mod access;
+mod alias_rules;
 mod blank_values;
 mod bodies;
 mod code_samples;
@@ -45,8 +46,9 @@ use form_bodies::FormBodies;
             health, readiness, metrics, this document and the replay API; bind it to a private \
             address.\n\nBodies are JSON objects (`application/json`, or no content type) of at \
             most `ingress.body_limit_bytes` (64 KiB). Where a field has aliases (`x-alias-of`), \
-            the first one present and not null wins; a field sent as `null` counts as absent; \
-            fields not listed are ignored. Every error is `application/problem+json` and, for a \
+            send it under one of its names (under two: 422, rule `alias_conflict`); a field sent \
+            as `null` counts as absent; fields not listed are ignored; no string or key may \
+            hold the NUL character U+0000 (422, rule `nul_character`). Every error is `application/problem+json` and, for a \
             bad field, names it and the rule it breaks.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
@@ -86,9 +88,20 @@ use form_bodies::FormBodies;
 )]
 pub struct IngressApi;
 
+/// The request schemas of the six webhook routes.
+const WEBHOOK_REQUESTS: &[&str] = &[
+    "FallbackRequest",
+    "BotFailureRequest",
+    "BotSessionRequest",
+    "FlowRunRequest",
+    "VirtualAgentRequest",
+    "ConversationEndRequest",
+];
+
 /// The document as JSON, every object's keys in sorted order (so the committed file is stable).
 pub fn document() -> Value {
     let mut generated = serde_json::to_value(IngressApi::openapi()).unwrap_or_default();
+    alias_rules::refuse_two_names(&mut generated, WEBHOOK_REQUESTS);
     blank_values::allow_blank_values(&mut generated);
     sorted(generated)
 }

@@ -3,8 +3,9 @@
 //!
 //! The event structs of `core` are what an event becomes once parsed (one name per field), so
 //! each body is described by a dedicated `*Fields` struct here, then joined with the rules a
-//! derive cannot say ([`RequestSchema`]). Where a field has aliases, the first one present and
-//! not null wins; a field sent as `null` counts as absent; fields not listed are ignored. The
+//! derive cannot say ([`RequestSchema`]). Where a field has aliases, it is read under whichever
+//! one is given, and refused under two (`alias_rules`); a field sent as `null` counts as
+//! absent; fields not listed are ignored. The
 //! limits are literals (utoipa takes no constants): the e2e test `openapi` proves each against
 //! the parser, one mutation at a time.
 
@@ -471,12 +472,13 @@ pub struct ReplayFields {
     pub dry_run: Option<bool>,
     /// Also replay events that were replayed before and are not dead again.
     pub force: Option<bool>,
-    /// Events per second, at most `replay.max_rate_per_sec` (50); `replay.rate_per_sec` (5)
-    /// when absent.
-    #[schema(minimum = 1)]
+    /// Events per second, at most `replay.max_rate_per_sec` (500 unless configured, the
+    /// maximum shown); `replay.rate_per_sec` (5) when absent.
+    #[schema(minimum = 1, maximum = 500)]
     pub rate_per_sec: Option<u32>,
-    /// Replay at most this many of the selected events, oldest first.
-    #[schema(minimum = 1)]
+    /// Replay at most this many of the selected events, oldest first (any whole number the
+    /// server reads as an unsigned 32-bit one).
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 4294967295_i64)]
     pub limit: Option<u32>,
 }
 
@@ -505,7 +507,12 @@ pub struct ReplayFilter {
 impl PartialSchema for ReplayRequest {
     fn schema() -> RefOr<Schema> {
         let from_dlq = ObjectBuilder::new()
-            .property("fromDlq", ObjectBuilder::new().enum_values(Some([true])))
+            .property(
+                "fromDlq",
+                ObjectBuilder::new()
+                    .schema_type(Type::Boolean)
+                    .enum_values(Some([true])),
+            )
             .required("fromDlq");
         RequestSchema::of::<ReplayFields>(
             "A replay of events: by id, by a filter over dead letters, or the dead-letter queue.",

@@ -9,7 +9,7 @@ use utoipa::openapi::RefOr;
 use utoipa::PartialSchema;
 
 /// Extension naming the property an alias stands for (`"x-alias-of": "intentScore"`): a parser
-/// takes the first of a field's names that is present and not null.
+/// reads the field under whichever of its names is given, and refuses it given under two.
 pub const ALIAS_EXTENSION: &str = "x-alias-of";
 
 /// `name` is present and of type `kind` (so not null).

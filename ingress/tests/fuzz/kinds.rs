@@ -22,6 +22,7 @@ pub const KIND_RULES: &[&str] = &[
     "one_of",
     "max_size",
     "not_a_fallback",
+    "alias_conflict",
 ];
 
 /// A refusal names a field and one of [`KIND_RULES`], and says what to fix.

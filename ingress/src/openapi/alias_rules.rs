@@ -1,0 +1,87 @@
+//! A field given under two of its names is refused (422 `alias_conflict`, core's
+//! `validation::Fields`): for each alias (`x-alias-of`) of a webhook request schema, a rule
+//! that the alias and its field are not both given. "Given" as the parsers read it: not
+//! null, and for a field that is not a string, not a blank string either.
+
+use serde_json::{json, Value};
+
+use super::rules::ALIAS_EXTENSION;
+
+/// Adds the rule of each alias of the webhook request schemas in `document`. Runs before
+/// [`super::blank_values::allow_blank_values`], which hides a property's type in an `anyOf`.
+pub fn refuse_two_names(document: &mut Value, requests: &[&str]) {
+    let Some(schemas) = document
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for name in requests {
+        let Some(schema) = schemas.get_mut(*name) else {
+            continue;
+        };
+        let rules = aliases_of(schema)
+            .into_iter()
+            .map(|(alias, field, is_string)| rule(&alias, &field, is_string))
+            .collect::<Vec<_>>();
+        if rules.is_empty() {
+            continue;
+        }
+        add_rules(schema, rules);
+    }
+}
+
+/// `(alias, field, whether it is a string)` of each alias property.
+fn aliases_of(schema: &Value) -> Vec<(String, String, bool)> {
+    let fields = schema
+        .get("allOf")
+        .and_then(|all| all.get(0))
+        .unwrap_or(schema);
+    let Some(properties) = fields.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .filter_map(|(alias, property)| {
+            let field = property.get(ALIAS_EXTENSION)?.as_str()?.to_owned();
+            let is_string = property.get("type") == Some(&json!("string"))
+                || property.get("type") == Some(&json!(["string", "null"]));
+            Some((alias.clone(), field, is_string))
+        })
+        .collect()
+}
+
+/// Not both `alias` and `field` given.
+fn rule(alias: &str, field: &str, is_string: bool) -> Value {
+    let given = if is_string {
+        json!({"not": {"type": "null"}})
+    } else {
+        json!({"not": {"anyOf": [{"type": "null"}, {"type": "string", "pattern": r"^\s*$"}]}})
+    };
+    json!({
+        "description": format!("{alias} is an alias of {field}: send one of them (else 422, rule alias_conflict)"),
+        "not": {
+            "required": [alias, field],
+            "properties": {alias: given.clone(), field: given},
+        },
+    })
+}
+
+/// Appends `rules` to the schema's `allOf`, making one when it has none.
+fn add_rules(schema: &mut Value, rules: Vec<Value>) {
+    if let Some(all) = schema.get_mut("allOf").and_then(Value::as_array_mut) {
+        all.extend(rules);
+        return;
+    }
+    let description = schema
+        .as_object_mut()
+        .and_then(|object| object.remove("description"));
+    let fields = std::mem::take(schema);
+    let mut all = vec![fields];
+    all.extend(rules);
+    let mut wrapped = json!({"allOf": all});
+    if let Some(description) = description {
+        wrapped["description"] = description;
+    }
+    *schema = wrapped;
+}
