@@ -80,8 +80,17 @@ pub struct EventFilterArgs {
 }
 
 impl EventFilterArgs {
-    /// The filter these options describe, with the reason class `reason`.
+    /// The filter these options describe, with the reason class `reason`. A window that
+    /// ends before it starts selects nothing; an operator is told so on stderr, since it is
+    /// most likely two ages the wrong way round (`--since 1h --until 2h`).
     pub fn filter(&self, reason: Option<String>) -> DeadLetterFilter {
+        if let (Some(since), Some(until)) = (self.since, self.until) {
+            if until <= since {
+                eprintln!(
+                    "note: --until ({until}) is not later than --since ({since}): nothing is in that window"
+                );
+            }
+        }
         DeadLetterFilter {
             kind: self.kind,
             reason,

@@ -18,4 +18,5 @@ pub mod retention;
 pub mod startup;
 pub mod storable;
 pub mod telemetry;
+pub mod text_values;
 pub mod validation;

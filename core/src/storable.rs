@@ -25,6 +25,10 @@ pub const REPLACEMENT: char = '\u{FFFD}';
 /// The `rule` of a 422 for a string or key holding [`NUL`].
 pub const NUL_RULE: &str = "nul_character";
 
+/// Earliest year Postgres's `timestamptz` holds (4713 BC); chrono's times reach further back,
+/// its latest year is within Postgres's range.
+pub const EARLIEST_STORABLE_YEAR: i32 = -4712;
+
 /// Whether `s` holds a character Postgres text cannot hold.
 pub fn is_storable_text(s: &str) -> bool {
     !s.contains(NUL)
@@ -54,6 +58,36 @@ pub fn is_storable_json(value: &Value) -> bool {
             .all(|(key, child)| is_storable_text(key) && is_storable_json(child)),
         Value::Null | Value::Bool(_) | Value::Number(_) => true,
     }
+}
+
+/// Where in `value` the first string or key holding a NUL is, as the 422's `field` names it
+/// (`reason`, `filter.reason`, `eventIds[2]`, `$` for the value itself); none when there is none.
+pub fn first_nul(value: &Value) -> Option<String> {
+    fn at(value: &Value, path: &str) -> Option<String> {
+        let child = |key: &str| {
+            if path == "$" {
+                key.to_owned()
+            } else {
+                format!("{path}.{key}")
+            }
+        };
+        match value {
+            Value::String(s) => (!is_storable_text(s)).then(|| path.to_owned()),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| at(item, &format!("{path}[{i}]"))),
+            Value::Object(map) => map.iter().find_map(|(key, inner)| {
+                if is_storable_text(key) {
+                    at(inner, &child(key))
+                } else {
+                    Some(child(&key.replace(NUL, "\\u0000")))
+                }
+            }),
+            Value::Null | Value::Bool(_) | Value::Number(_) => None,
+        }
+    }
+    at(value, "$")
 }
 
 /// `value` as `jsonb` can hold it: unchanged (and not copied) unless a string or key holds a
@@ -107,5 +141,23 @@ mod tests {
             json!({"k\u{FFFD}": ["x\u{FFFD}y", {"z": "\u{FFFD}"}], "n": 1})
         );
         assert!(is_storable_json(&stored));
+    }
+
+    #[test]
+    fn the_first_nul_is_found_where_it_is() {
+        assert_eq!(first_nul(&json!({"a": [1, "ok"]})), None);
+        assert_eq!(first_nul(&json!("\u{0}")).as_deref(), Some("$"));
+        assert_eq!(
+            first_nul(&json!({"filter": {"reason": "x\u{0}"}})).as_deref(),
+            Some("filter.reason")
+        );
+        assert_eq!(
+            first_nul(&json!({"eventIds": ["a", "b\u{0}"]})).as_deref(),
+            Some("eventIds[1]")
+        );
+        assert_eq!(
+            first_nul(&json!({"k\u{0}": 1})).as_deref(),
+            Some("k\\u0000")
+        );
     }
 }

@@ -2,6 +2,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::text_values::{self, Interval};
+
 /// Why a request body was refused: which field, which rule, and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -50,7 +52,7 @@ impl Given {
         match self {
             Given::NotNull => !value.is_null(),
             Given::NotNullNorBlank => {
-                !value.is_null() && !value.as_str().is_some_and(|s| s.trim().is_empty())
+                !value.is_null() && !value.as_str().is_some_and(text_values::is_blank)
             }
         }
     }
@@ -126,44 +128,60 @@ impl<'a> Fields<'a> {
         Ok(Some(s.to_owned()))
     }
 
-    /// A number within `min..=max`, given as a number or as a string of one (form bodies send
-    /// only strings: `intentScore=0.2`), or nothing.
+    /// A number in `interval`, given as a number or as text in its grammar
+    /// ([`text_values`]: form bodies send only strings, `intentScore=0.2`), or nothing.
     pub fn optional_number(
         &self,
         names: &[&'static str],
-        min: f64,
-        max: f64,
+        interval: Interval,
     ) -> Result<Option<f64>, FieldError> {
         let Some((name, value)) = self.given(names, Given::NotNullNorBlank)? else {
             return Ok(None);
         };
-        let n = match value {
-            Value::Number(n) => n.as_f64(),
-            // Rust also reads "inf" and "NaN": only finite numbers are numbers here.
-            Value::String(s) => s.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
-            _ => None,
-        }
-        .ok_or_else(|| FieldError::new(name, "type", format!("{name} must be a number")))?;
-        if !(min..=max).contains(&n) {
-            return Err(FieldError::new(
+        let (min, max) = interval.bounds();
+        let out_of_range = || {
+            FieldError::new(
                 name,
                 "range",
                 format!("{name} must be between {min} and {max}"),
-            ));
+            )
+        };
+        match value {
+            Value::Number(n) => {
+                let n = n
+                    .as_f64()
+                    .ok_or_else(|| FieldError::new(name, "type", format!("{name} must be a number")))?;
+                if (min..=max).contains(&n) {
+                    Ok(Some(n))
+                } else {
+                    Err(out_of_range())
+                }
+            }
+            Value::String(text) => text_values::decimal(text, interval)
+                .map(Some)
+                .ok_or_else(|| {
+                    FieldError::new(
+                        name,
+                        "type",
+                        format!(
+                            "{name} must be a number from {min} to {max}, or such a number in decimals as text (`{}`)",
+                            interval.grammar()
+                        ),
+                    )
+                }),
+            _ => Err(FieldError::new(name, "type", format!("{name} must be a number"))),
         }
-        Ok(Some(n))
     }
 
-    /// A boolean, given as one or as the string `"true"` or `"false"` (any case; form bodies
-    /// send only strings), or nothing.
+    /// A boolean, given as one or as the text `true` or `false` (any case; form bodies send
+    /// only strings), or nothing.
     pub fn optional_bool(&self, names: &[&'static str]) -> Result<Option<bool>, FieldError> {
         let Some((name, value)) = self.given(names, Given::NotNullNorBlank)? else {
             return Ok(None);
         };
         match value {
             Value::Bool(b) => Some(*b),
-            Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Some(true),
-            Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Some(false),
+            Value::String(text) => text_values::boolean(text),
             _ => None,
         }
         .map(Some)
@@ -194,54 +212,59 @@ impl Fields<'_> {
         })
     }
 
-    /// A UUID string, or nothing.
+    /// A UUID in its hyphenated form (as Genesys writes its ids), or nothing: absent, null or
+    /// blank (a form body sends `queueId=` for none).
     pub fn optional_uuid(&self, names: &[&'static str]) -> Result<Option<String>, FieldError> {
-        let Some(value) = self.optional_str(names, 64)? else {
+        let Some((name, value)) = self.given(names, Given::NotNullNorBlank)? else {
             return Ok(None);
         };
-        let name = self.name_of(names);
-        uuid::Uuid::parse_str(&value)
-            .map(|_| Some(value))
-            .map_err(|_| FieldError::new(name, "format", format!("{name} must be a UUID")))
+        let text = value
+            .as_str()
+            .ok_or_else(|| FieldError::new(name, "type", format!("{name} must be a string")))?;
+        if text.len() == HYPHENATED_UUID_LEN && uuid::Uuid::try_parse(text).is_ok() {
+            Ok(Some(text.to_owned()))
+        } else {
+            Err(FieldError::new(
+                name,
+                "format",
+                format!("{name} must be a UUID (8-4-4-4-12 hexadecimal digits)"),
+            ))
+        }
     }
 
-    /// A whole number, given as a number (`1736931870000` or, as JSON Schema counts it,
-    /// `1736931870000.0`) or as a string of digits (Genesys data actions often send numbers as
-    /// strings, form bodies only strings), within `min..=max`; or nothing.
-    pub fn optional_integer(
-        &self,
-        names: &[&'static str],
-        min: i64,
-        max: i64,
-    ) -> Result<Option<i64>, FieldError> {
+    /// A whole number from 0 to `i64::MAX`, given as a number (`1736931870000` or, as JSON
+    /// Schema counts it, `1736931870000.0`) or as text of at most 18 digits (Genesys data
+    /// actions often send numbers as strings, form bodies only strings); or nothing.
+    pub fn optional_whole_number(&self, names: &[&'static str]) -> Result<Option<i64>, FieldError> {
         let Some((name, value)) = self.given(names, Given::NotNullNorBlank)? else {
             return Ok(None);
         };
         let number = match value {
             Value::Number(n) => n.as_i64().or_else(|| n.as_f64().and_then(whole_number)),
-            Value::String(s) => s.trim().parse::<i64>().ok(),
+            Value::String(text) => text_values::whole_number(text),
             _ => None,
         }
-        .ok_or_else(|| FieldError::new(name, "type", format!("{name} must be a whole number")))?;
-        if !(min..=max).contains(&number) {
+        .ok_or_else(|| {
+            FieldError::new(
+                name,
+                "type",
+                format!("{name} must be a whole number, or at most 18 digits as text"),
+            )
+        })?;
+        if number < 0 {
             return Err(FieldError::new(
                 name,
                 "range",
-                format!("{name} must be between {min} and {max}"),
+                format!("{name} must be 0 or more"),
             ));
         }
         Ok(Some(number))
     }
-
-    /// The name under which one of `names` was given (the first when none was).
-    fn name_of(&self, names: &[&'static str]) -> &'static str {
-        names
-            .iter()
-            .find(|name| self.object.get(**name).is_some_and(|v| !v.is_null()))
-            .copied()
-            .unwrap_or(names[0])
-    }
 }
+
+/// Length of a UUID written 8-4-4-4-12 (the `uuid` crate also reads braced, URN and simple
+/// forms, which no Genesys id takes).
+const HYPHENATED_UUID_LEN: usize = 36;
 
 /// `n` as an `i64` when it is a whole number within `i64`'s range (JSON Schema counts
 /// `1736931870000.0` as an integer).
@@ -257,23 +280,83 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn uuids_and_lenient_integers_are_checked() {
-        let body = json!({"id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "bad": "x", "n": "42", "m": 7, "f": 1.5});
+    fn uuids_and_whole_numbers_are_checked() {
+        let body = json!({"id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "bad": "x",
+                          "simple": "3fa85f645717456 2b3fc2c963f66afa6", "blank": " ",
+                          "n": "42", "m": 7, "f": 1.5, "neg": -1});
         let fields = Fields::of(&body).unwrap();
         assert!(fields.required_uuid(&["id"]).is_ok());
         assert_eq!(fields.optional_uuid(&["bad"]).unwrap_err().rule, "format");
         assert_eq!(
+            fields.optional_uuid(&["simple"]).unwrap_err().rule,
+            "format"
+        );
+        assert_eq!(fields.optional_uuid(&["blank"]).unwrap(), None);
+        assert_eq!(
             fields.required_uuid(&["none"]).unwrap_err().rule,
             "required"
         );
-        assert_eq!(fields.optional_integer(&["n"], 0, 100).unwrap(), Some(42));
+        assert_eq!(fields.optional_whole_number(&["n"]).unwrap(), Some(42));
+        assert_eq!(fields.optional_whole_number(&["m"]).unwrap(), Some(7));
         assert_eq!(
-            fields.optional_integer(&["m"], 0, 5).unwrap_err().rule,
+            fields.optional_whole_number(&["neg"]).unwrap_err().rule,
             "range"
         );
         assert_eq!(
-            fields.optional_integer(&["f"], 0, 5).unwrap_err().rule,
+            fields.optional_whole_number(&["f"]).unwrap_err().rule,
             "type"
+        );
+    }
+
+    #[test]
+    fn numbers_and_booleans_may_come_as_text_in_their_grammar() {
+        let body = json!({
+            "score": " 0.25 ", "one": "1", "yes": "true", "no": "FALSE", "blank": " ",
+            "inf": "inf", "nan": "NaN", "word": "maybe", "huge": "1e999", "exp": "5e-1",
+            "high": 2, "text_high": "2",
+        });
+        let fields = Fields::of(&body).unwrap();
+        assert_eq!(
+            fields.optional_number(&["score"], Interval::Unit).unwrap(),
+            Some(0.25)
+        );
+        assert_eq!(
+            fields.optional_number(&["one"], Interval::Unit).unwrap(),
+            Some(1.0)
+        );
+        assert_eq!(fields.optional_bool(&["yes"]).unwrap(), Some(true));
+        assert_eq!(fields.optional_bool(&["no"]).unwrap(), Some(false));
+        // A blank value is how a form says "none".
+        assert_eq!(
+            fields.optional_number(&["blank"], Interval::Unit).unwrap(),
+            None
+        );
+        assert_eq!(fields.optional_bool(&["blank"]).unwrap(), None);
+        assert_eq!(fields.optional_whole_number(&["blank"]).unwrap(), None);
+        assert_eq!(fields.optional_object(&["blank"]).unwrap(), None);
+        for not_a_number in ["inf", "nan", "word", "huge", "exp", "text_high"] {
+            let err = fields
+                .optional_number(&[not_a_number], Interval::Unit)
+                .unwrap_err();
+            assert_eq!((err.field.as_str(), err.rule), (not_a_number, "type"));
+        }
+        assert_eq!(
+            fields
+                .optional_number(&["high"], Interval::Unit)
+                .unwrap_err()
+                .rule,
+            "range"
+        );
+        for not_a_bool in ["one", "word", "score"] {
+            assert_eq!(
+                fields.optional_bool(&[not_a_bool]).unwrap_err().rule,
+                "type"
+            );
+        }
+        // Strings stay strings: blank is a value there (and a required one is missing).
+        assert_eq!(
+            fields.optional_str(&["blank"], 5).unwrap().as_deref(),
+            Some(" ")
         );
     }
 
@@ -282,12 +365,15 @@ mod tests {
         let body = json!({"t": 1_736_931_870_000.0, "big": 1e19, "neg": -3.0});
         let fields = Fields::of(&body).unwrap();
         assert_eq!(
-            fields.optional_integer(&["t"], 0, i64::MAX).unwrap(),
+            fields.optional_whole_number(&["t"]).unwrap(),
             Some(1_736_931_870_000)
         );
-        assert_eq!(fields.optional_integer(&["neg"], -5, 5).unwrap(), Some(-3));
         assert_eq!(
-            fields.optional_integer(&["big"], 0, i64::MAX).unwrap_err().rule,
+            fields.optional_whole_number(&["neg"]).unwrap_err().rule,
+            "range"
+        );
+        assert_eq!(
+            fields.optional_whole_number(&["big"]).unwrap_err().rule,
             "type"
         );
     }
@@ -298,22 +384,36 @@ mod tests {
                           "confidence": 0.2, "userId": "u", "user_id": {}});
         let fields = Fields::of(&both).unwrap();
         let error = fields.optional_object(&["data", "metadata"]).unwrap_err();
-        assert_eq!((error.field.as_str(), error.rule), ("metadata", "alias_conflict"));
-        assert!(error.message.contains("data and metadata"), "{}", error.message);
+        assert_eq!(
+            (error.field.as_str(), error.rule),
+            ("metadata", "alias_conflict")
+        );
+        assert!(
+            error.message.contains("data and metadata"),
+            "{}",
+            error.message
+        );
         // Even equal values: one field, one name.
         let error = fields
-            .optional_number(&["intentScore", "confidence"], 0.0, 1.0)
+            .optional_number(&["intentScore", "confidence"], Interval::Unit)
             .unwrap_err();
-        assert_eq!((error.field.as_str(), error.rule), ("confidence", "alias_conflict"));
+        assert_eq!(
+            (error.field.as_str(), error.rule),
+            ("confidence", "alias_conflict")
+        );
         let error = fields.optional_str(&["userId", "user_id"], 10).unwrap_err();
         assert_eq!(error.rule, "alias_conflict");
         // Null, and a blank value of a field that is not a string, are absent: no conflict.
-        let one = json!({"data": {"a": 1}, "metadata": null, "intentScore": 0.2, "confidence": " "});
+        let one =
+            json!({"data": {"a": 1}, "metadata": null, "intentScore": 0.2, "confidence": " "});
         let fields = Fields::of(&one).unwrap();
-        assert!(fields.optional_object(&["data", "metadata"]).unwrap().is_some());
+        assert!(fields
+            .optional_object(&["data", "metadata"])
+            .unwrap()
+            .is_some());
         assert_eq!(
             fields
-                .optional_number(&["intentScore", "confidence"], 0.0, 1.0)
+                .optional_number(&["intentScore", "confidence"], Interval::Unit)
                 .unwrap(),
             Some(0.2)
         );
@@ -323,54 +423,6 @@ mod tests {
         assert_eq!(
             fields.required_str(&["userId", "user_id"], 10).unwrap(),
             "u-1"
-        );
-    }
-
-    #[test]
-    fn numbers_and_booleans_may_come_as_strings_as_form_bodies_send_them() {
-        let body = json!({
-            "score": " 0.25 ", "int": "7", "yes": "true", "no": "FALSE", "blank": " ",
-            "inf": "inf", "nan": "NaN", "word": "maybe", "one": "1", "huge": "1e999",
-        });
-        let fields = Fields::of(&body).unwrap();
-        assert_eq!(
-            fields.optional_number(&["score"], 0.0, 1.0).unwrap(),
-            Some(0.25)
-        );
-        assert_eq!(
-            fields.optional_number(&["int"], 0.0, 10.0).unwrap(),
-            Some(7.0)
-        );
-        assert_eq!(fields.optional_bool(&["yes"]).unwrap(), Some(true));
-        assert_eq!(fields.optional_bool(&["no"]).unwrap(), Some(false));
-        // A blank value is how a form says "none".
-        assert_eq!(fields.optional_number(&["blank"], 0.0, 1.0).unwrap(), None);
-        assert_eq!(fields.optional_bool(&["blank"]).unwrap(), None);
-        assert_eq!(fields.optional_integer(&["blank"], 0, 1).unwrap(), None);
-        assert_eq!(fields.optional_object(&["blank"]).unwrap(), None);
-        for not_a_number in ["inf", "nan", "word", "huge"] {
-            let err = fields
-                .optional_number(&[not_a_number], -1e9, 1e9)
-                .unwrap_err();
-            assert_eq!((err.field.as_str(), err.rule), (not_a_number, "type"));
-        }
-        assert_eq!(
-            fields
-                .optional_number(&["score"], 0.5, 1.0)
-                .unwrap_err()
-                .rule,
-            "range"
-        );
-        for not_a_bool in ["one", "word", "int"] {
-            assert_eq!(
-                fields.optional_bool(&[not_a_bool]).unwrap_err().rule,
-                "type"
-            );
-        }
-        // Strings stay strings: blank is a value there (and a required one is missing).
-        assert_eq!(
-            fields.optional_str(&["blank"], 5).unwrap().as_deref(),
-            Some(" ")
         );
     }
 }

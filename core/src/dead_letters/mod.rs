@@ -9,4 +9,4 @@ mod time_bound;
 
 pub use filter::DeadLetterFilter;
 pub use listing::{list_dead_letters, DeadLetter, DeadLetterReport, DEAD_LETTER_STATUSES};
-pub use time_bound::parse_time_bound;
+pub use time_bound::{parse_time_bound, AGE_PATTERN};

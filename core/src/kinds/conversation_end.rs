@@ -62,7 +62,7 @@ impl ConversationEndEvent {
         let label = |name: &'static str| fields.optional_str(&[name], MAX_LABEL_CHARS);
         Ok(Self {
             event_time: fields
-                .optional_integer(&["eventTime"], 0, i64::MAX)?
+                .optional_whole_number(&["eventTime"])?
                 .ok_or_else(|| FieldError::new("eventTime", "required", "eventTime is required"))?,
             conversation_id: fields.required_uuid(&["conversationId"])?,
             participant_id: fields.optional_uuid(&["participantId"])?,
@@ -74,11 +74,7 @@ impl ConversationEndEvent {
             dnis: label("dnis")?,
             address_from: label("addressFrom")?,
             address_to: label("addressTo")?,
-            interacting_duration_ms: fields.optional_integer(
-                &["interactingDurationMs"],
-                0,
-                i64::MAX,
-            )?,
+            interacting_duration_ms: fields.optional_whole_number(&["interactingDurationMs"])?,
             division_id: label("divisionId")?,
             external_contact_id: label("externalContactId")?,
         })

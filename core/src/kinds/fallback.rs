@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::carried_secret::CarriedSecret;
+use crate::text_values::{is_blank, Interval};
 use crate::validation::{FieldError, Fields};
 
 /// Longest `sessionId` / `userId` Cognigy accepts on an Endpoint.
@@ -16,6 +17,10 @@ pub const MAX_LABEL_CHARS: usize = 256;
 pub const MAX_URL_TOKEN_CHARS: usize = 512;
 /// Intent names that Cognigy flows use to mean "nothing matched".
 const FALLBACK_INTENTS: [&str; 2] = ["fallback", "no_match"];
+
+/// [`FALLBACK_INTENTS`] in any letter case, as a pattern (the OpenAPI document's rule).
+pub const FALLBACK_INTENT_PATTERN: &str =
+    "^([Ff][Aa][Ll][Ll][Bb][Aa][Cc][Kk]|[Nn][Oo]_[Mm][Aa][Tt][Cc][Hh])$";
 
 /// A validated fallback event, in the normalised names cxrelay carries through the queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,7 +72,7 @@ impl FallbackEvent {
             user_id: fields.required_str(&["userId"], MAX_ID_CHARS)?,
             text: fields.required_str(&["text"], MAX_TEXT_CHARS)?,
             intent: fields.optional_str(&["intent"], MAX_LABEL_CHARS)?,
-            intent_score: fields.optional_number(&["intentScore", "confidence"], 0.0, 1.0)?,
+            intent_score: fields.optional_number(&["intentScore", "confidence"], Interval::Unit)?,
             understood: fields.optional_bool(&["understood"])?,
             language: fields.optional_str(&["language", "localeId"], MAX_LABEL_CHARS)?,
             channel: fields.optional_str(&["channel"], MAX_LABEL_CHARS)?,
@@ -96,7 +101,7 @@ impl FallbackEvent {
         let no_intent = match &self.intent {
             None => true,
             Some(intent) => {
-                intent.trim().is_empty()
+                is_blank(intent)
                     || FALLBACK_INTENTS
                         .iter()
                         .any(|f| intent.eq_ignore_ascii_case(f))
@@ -123,6 +128,17 @@ impl FallbackEvent {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_intent_pattern_is_the_fallback_names_in_any_case() {
+        let pattern = regex::Regex::new(FALLBACK_INTENT_PATTERN).unwrap();
+        for name in ["fallback", "FALLBACK", "No_Match", "no_match"] {
+            assert!(pattern.is_match(name), "{name}");
+        }
+        for other in ["fallback ", "nomatch", "billing", "no-match"] {
+            assert!(!pattern.is_match(other), "{other}");
+        }
+    }
 
     fn valid() -> Value {
         json!({"sessionId": "s-1", "userId": "u-1", "text": "I want a human", "intent": null})

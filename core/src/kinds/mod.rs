@@ -10,7 +10,7 @@ mod virtual_agent;
 pub use bot_failure::BotFailureEvent;
 pub use bot_session::BotSessionEvent;
 pub use conversation_end::ConversationEndEvent;
-pub use fallback::FallbackEvent;
+pub use fallback::{FallbackEvent, FALLBACK_INTENT_PATTERN};
 pub use flow_run::FlowRunEvent;
 pub use virtual_agent::{VirtualAgentEvent, MESSENGER_TYPES};
 

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::text_values::Interval;
 use crate::validation::{FieldError, Fields};
 
 /// Messenger types Genesys takes in `toAddressMessengerType` of both an agentless message and a
@@ -100,8 +101,8 @@ impl VirtualAgentEvent {
             to_address_messenger_type: messenger,
             from_address: fields.optional_str(&["fromAddress"], MAX_LABEL_CHARS)?,
             text,
-            intent_score: fields.optional_number(&["intentScore"], 0.0, 1.0)?,
-            sentiment: fields.optional_number(&["sentiment"], -1.0, 1.0)?,
+            intent_score: fields.optional_number(&["intentScore"], Interval::Unit)?,
+            sentiment: fields.optional_number(&["sentiment"], Interval::SignedUnit)?,
             attributes,
             messaging_template,
         })

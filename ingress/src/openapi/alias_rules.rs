@@ -5,10 +5,12 @@
 
 use serde_json::{json, Value};
 
+use cxrelay_core::text_values::BLANK;
+
 use super::rules::ALIAS_EXTENSION;
 
 /// Adds the rule of each alias of the webhook request schemas in `document`. Runs before
-/// [`super::blank_values::allow_blank_values`], which hides a property's type in an `anyOf`.
+/// [`super::text_forms::add_text_forms`], which hides a property's type in an `anyOf`.
 pub fn refuse_two_names(document: &mut Value, requests: &[&str]) {
     let Some(schemas) = document
         .pointer_mut("/components/schemas")
@@ -56,7 +58,7 @@ fn rule(alias: &str, field: &str, is_string: bool) -> Value {
     let given = if is_string {
         json!({"not": {"type": "null"}})
     } else {
-        json!({"not": {"anyOf": [{"type": "null"}, {"type": "string", "pattern": r"^\s*$"}]}})
+        json!({"not": {"anyOf": [{"type": "null"}, {"type": "string", "pattern": BLANK}]}})
     };
     json!({
         "description": format!("{alias} is an alias of {field}: send one of them (else 422, rule alias_conflict)"),

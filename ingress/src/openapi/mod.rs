@@ -6,14 +6,17 @@
 
 mod access;
 mod alias_rules;
-mod blank_values;
 mod bodies;
 mod code_samples;
+mod fallback_rule;
 mod form_bodies;
 mod intake;
 mod problems;
+mod replay_rules;
 mod requests;
 mod rules;
+mod storable_values;
+mod text_forms;
 
 use std::sync::LazyLock;
 
@@ -33,7 +36,6 @@ pub use rules::ALIAS_EXTENSION;
 use crate::routes;
 use access::Access;
 use code_samples::CodeSamples;
-use form_bodies::FormBodies;
 
 /// The ingress's API, as utoipa collects it.
 #[derive(OpenApi)]
@@ -78,7 +80,7 @@ use form_bodies::FormBodies;
         AdminUnauthorized,
         AdminDisabled,
     )),
-    modifiers(&Access, &CodeSamples, &FormBodies),
+    modifiers(&Access, &CodeSamples),
     tags(
         (name = "intake", description = "The six webhook routes: one event kind each."),
         (name = "events", description = "What became of an accepted event."),
@@ -98,11 +100,26 @@ const WEBHOOK_REQUESTS: &[&str] = &[
     "ConversationEndRequest",
 ];
 
+/// Every request body schema: the webhooks' and the replay API's.
+const REQUESTS: [&str; 7] = [
+    WEBHOOK_REQUESTS[0],
+    WEBHOOK_REQUESTS[1],
+    WEBHOOK_REQUESTS[2],
+    WEBHOOK_REQUESTS[3],
+    WEBHOOK_REQUESTS[4],
+    WEBHOOK_REQUESTS[5],
+    "ReplayRequest",
+];
+
 /// The document as JSON, every object's keys in sorted order (so the committed file is stable).
 pub fn document() -> Value {
     let mut generated = serde_json::to_value(IngressApi::openapi()).unwrap_or_default();
     alias_rules::refuse_two_names(&mut generated, WEBHOOK_REQUESTS);
-    blank_values::allow_blank_values(&mut generated);
+    text_forms::add_text_forms(&mut generated);
+    fallback_rule::add_fallback_rule(&mut generated);
+    replay_rules::add_replay_rules(&mut generated);
+    storable_values::refuse_nul(&mut generated, &REQUESTS);
+    form_bodies::add_form_bodies(&mut generated);
     sorted(generated)
 }
 

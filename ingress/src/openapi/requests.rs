@@ -356,12 +356,12 @@ impl PartialSchema for VirtualAgentRequest {
 /// top-level fields of the `v2.detail.events.conversation.{id}.customer.end` event.
 pub struct ConversationEndRequest;
 
-/// The fields of a conversation end; whole numbers may come as strings of digits.
+/// The fields of a conversation end; whole numbers may come as text of digits (`text_forms`).
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
 pub struct ConversationEndFields {
     /// When the customer left, epoch milliseconds.
-    #[schema(schema_with = event_time)]
+    #[schema(minimum = 0)]
     pub event_time: i64,
     /// The conversation.
     pub conversation_id: Uuid,
@@ -392,7 +392,7 @@ pub struct ConversationEndFields {
     #[schema(max_length = 256)]
     pub address_to: Option<String>,
     /// Time the customer interacted, milliseconds.
-    #[schema(schema_with = interacting_duration)]
+    #[schema(minimum = 0)]
     pub interacting_duration_ms: Option<i64>,
     /// Genesys division.
     #[schema(max_length = 256)]
@@ -411,45 +411,6 @@ impl PartialSchema for ConversationEndRequest {
     }
 }
 
-/// Digits, optionally signed, with spaces around: what `str::parse::<i64>` takes after `trim`.
-const DIGITS_PATTERN: &str = r"^\s*\+?[0-9]+\s*$";
-
-/// `eventTime`: required.
-fn event_time() -> Schema {
-    let mut forms = whole_number_forms();
-    forms.description = Some("When the customer left, epoch milliseconds.".to_owned());
-    Schema::AnyOf(forms)
-}
-
-/// `interactingDurationMs`: optional, so also `null`.
-fn interacting_duration() -> Schema {
-    let mut forms = whole_number_forms();
-    forms
-        .items
-        .push(ObjectBuilder::new().schema_type(Type::Null).into());
-    forms.description = Some("Time the customer interacted, milliseconds.".to_owned());
-    Schema::AnyOf(forms)
-}
-
-/// A whole number from 0, as a JSON number or a string of digits (data actions send both).
-fn whole_number_forms() -> utoipa::openapi::schema::AnyOf {
-    utoipa::openapi::schema::AnyOfBuilder::new()
-        .item(
-            ObjectBuilder::new()
-                .schema_type(Type::Integer)
-                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-                    utoipa::openapi::KnownFormat::Int64,
-                )))
-                .minimum(Some(0)),
-        )
-        .item(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .pattern(Some(DIGITS_PATTERN)),
-        )
-        .build()
-}
-
 /// Body of `POST /admin/v1/replay` (`parse_request` of `routes/admin_replay.rs`).
 pub struct ReplayRequest;
 
@@ -457,11 +418,16 @@ pub struct ReplayRequest;
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReplayFields {
-    /// Why: recorded in the audit log (at least one character that is not a space).
-    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
+    /// Why: recorded in the audit log (at least one character that is not a space, a tab or a
+    /// line end).
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000]*[^ \t\r\n\u0000][^\u0000]*$"
+    )]
     pub reason: String,
-    /// These events, by id.
-    #[schema(min_items = 1, max_items = 10000)]
+    /// These events, by id (at most 1,000: more go by a filter).
+    #[schema(min_items = 1, max_items = 1000)]
     pub event_ids: Option<Vec<Uuid>>,
     /// The dead letters matching these criteria.
     #[schema(inline)]
@@ -500,7 +466,8 @@ pub struct ReplayFilter {
     pub http_status: Option<u16>,
     /// Dead since: an RFC 3339 time (`2026-11-25T02:00:00Z`) or an age (`30m`, `2h`, `1d12h`).
     pub since: Option<String>,
-    /// Dead before: an RFC 3339 time or an age; later than `since`.
+    /// Dead before: an RFC 3339 time or an age (a window that ends before `since` selects
+    /// nothing).
     pub until: Option<String>,
 }
 

@@ -17,7 +17,8 @@ use cxrelay_core::kinds::{EventKind, Target};
 use cxrelay_core::replay::{
     Actor, NoProgress, ReplayError, ReplayRequest, ReplaySummary, Selection,
 };
-use cxrelay_core::validation::FieldError;
+use cxrelay_core::storable::{first_nul, NUL_RULE};
+use cxrelay_core::validation::{FieldError, ALIAS_CONFLICT_RULE};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -39,6 +40,9 @@ const REQUEST_FIELDS: &[&str] = &[
     "ratePerSec",
     "limit",
 ];
+/// Length of a UUID written 8-4-4-4-12.
+const HYPHENATED_UUID_LEN: usize = 36;
+
 /// Fields of `filter` (`reasonClass` is accepted for `reason`).
 const FILTER_FIELDS: &[&str] = &[
     "kind",
@@ -106,6 +110,13 @@ pub async fn replay(
     })?;
     let raw: Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    if let Some(field) = first_nul(&raw) {
+        return Err(ApiError::Invalid(FieldError::new(
+            field.clone(),
+            NUL_RULE,
+            format!("strings and keys must not contain the NUL character U+0000, which cxrelay cannot store ({field} does)"),
+        )));
+    }
     let request = parse_request(&raw, name)?;
     let replayer = state.replayer.clone();
     // Its own task: a client that hangs up does not cut a run short between two events, and
@@ -202,9 +213,18 @@ fn parse_filter(raw: &Value) -> Result<DeadLetterFilter, FieldError> {
             })
         })
         .transpose()?;
-    let reason = match string(filter, "reason", "filter.reason")? {
-        Some(reason) => Some(reason),
-        None => string(filter, "reasonClass", "filter.reasonClass")?,
+    let reason = match (
+        string(filter, "reason", "filter.reason")?,
+        string(filter, "reasonClass", "filter.reasonClass")?,
+    ) {
+        (Some(_), Some(_)) => {
+            return Err(FieldError::new(
+                "filter.reasonClass",
+                ALIAS_CONFLICT_RULE,
+                "filter.reason and filter.reasonClass are one criterion (aliases): give one",
+            ))
+        }
+        (reason, class) => reason.or(class),
     };
     let http_status: Option<u16> = number(filter, "httpStatus", "filter.httpStatus")?;
     if let Some(status) = http_status.filter(|s| !(100..=599).contains(s)) {
@@ -233,7 +253,9 @@ fn event_ids(raw: &Value) -> Result<Vec<Uuid>, FieldError> {
         .enumerate()
         .map(|(i, item)| {
             item.as_str()
-                .and_then(|s| Uuid::parse_str(s).ok())
+                // Hyphenated only, as event ids are written everywhere else.
+                .filter(|s| s.len() == HYPHENATED_UUID_LEN)
+                .and_then(|s| Uuid::try_parse(s).ok())
                 .ok_or_else(|| {
                     FieldError::new(
                         format!("eventIds[{i}]"),
@@ -302,6 +324,13 @@ fn number<T: TryFrom<u64>>(
         None | Some(Value::Null) => Ok(None),
         Some(value) => value
             .as_u64()
+            // JSON Schema counts `5.0` as the integer 5.
+            .or_else(|| {
+                value
+                    .as_f64()
+                    .filter(|n| n.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(n))
+                    .map(|n| n as u64)
+            })
             .and_then(|n| T::try_from(n).ok())
             .map(Some)
             .ok_or_else(|| {

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use cxrelay_core::db::refusal_summary;
-use cxrelay_core::storable::{storable_json, storable_option};
+use cxrelay_core::storable::{storable_json, storable_option, EARLIEST_STORABLE_YEAR};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -18,9 +18,6 @@ use super::{audit, Begun, NewDelivery};
 
 /// `events.reason` of an event whose values Postgres refused.
 pub const DATABASE_REFUSED: &str = "database_refused";
-
-/// Earliest year Postgres's `timestamptz` holds (4713 BC); chrono's reach further back.
-const EARLIEST_STORABLE_YEAR: i32 = -4712;
 
 /// Records `delivery` dead with reason [`DATABASE_REFUSED`], its values made storable and its
 /// payload kept as bytes, after Postgres refused its row with `error`. A stale copy (the event
