@@ -73,7 +73,11 @@ impl Application {
             body_limits: BodyLimits::from_settings(&settings.ingress),
             retry_after_secs: settings.ingress.retry_after_secs,
             intent_score_threshold: settings.ingress.intent_score_threshold,
-            metrics: cxrelay_core::metrics::install(),
+            metrics: {
+                let handle = cxrelay_core::metrics::install();
+                cxrelay_core::metrics::register(cxrelay_core::metrics::INGRESS);
+                handle
+            },
             drain: Drain::default(),
         });
         Ok(Self {

@@ -48,6 +48,7 @@ impl Worker {
         // Before anything below sets a gauge (rate share, breaker state, pause): a gauge set
         // before the recorder exists is lost, and /metrics would miss it until it changes.
         cxrelay_core::metrics::install();
+        cxrelay_core::metrics::register(cxrelay_core::metrics::WORKER);
         settings.require_worker()?;
         let db = db::connect(
             settings.require_database_url()?,
@@ -173,7 +174,15 @@ impl Worker {
             .route("/readyz", get(readyz))
             .route(
                 "/metrics",
-                get(move || std::future::ready(metrics.render())),
+                get(move || {
+                    std::future::ready((
+                        [(
+                            axum::http::header::CONTENT_TYPE,
+                            cxrelay_core::metrics::CONTENT_TYPE,
+                        )],
+                        metrics.render(),
+                    ))
+                }),
             )
             .with_state(readiness);
         let (admin_stop_tx, mut admin_stop) = tokio::sync::watch::channel(());

@@ -16,7 +16,9 @@ use cxrelay_core::amqp::PublishError;
 use cxrelay_core::db::{is_refused_value, refusal_summary};
 use cxrelay_core::envelope::{EventEnvelope, QueueMessage};
 use cxrelay_core::kinds::EventKind;
-use cxrelay_core::metrics::{EVENTS_DEFERRED_TOTAL, EVENTS_FINISHED_TOTAL, EVENT_REPEATS_TOTAL};
+use cxrelay_core::metrics::{
+    EVENTS_DEFERRED_TOTAL, EVENTS_FINISHED_TOTAL, EVENT_AGE_SECONDS, EVENT_REPEATS_TOTAL,
+};
 use futures::FutureExt;
 use tracing::Instrument;
 
@@ -146,7 +148,7 @@ async fn carry_out(ctx: &WorkerContext, envelope: &EventEnvelope) -> Result<(), 
             // An operator must act: the ingress should have refused the value, and the event
             // waits in the dead letters for a replay after the fix.
             tracing::error!(%detail, "the database refused a value of the event: recorded dead (database_refused), not carried out");
-            count_finished(kind, "dead", Some(DATABASE_REFUSED));
+            count_finished(envelope, "dead", Some(DATABASE_REFUSED));
             return Ok(());
         }
     };
@@ -194,25 +196,34 @@ async fn carry_out(ctx: &WorkerContext, envelope: &EventEnvelope) -> Result<(), 
                     record::refused::finish_refused(&ctx.db, envelope.event_id, number, &error)
                 })
                 .await?;
-            count_finished(kind, "dead", Some(DATABASE_REFUSED));
+            count_finished(envelope, "dead", Some(DATABASE_REFUSED));
         }
         finished => {
             finished?;
-            count_finished(kind, settlement.status(), settlement.reason());
+            count_finished(envelope, settlement.status(), settlement.reason());
         }
     }
     Ok(())
 }
 
-/// `cxrelay_events_finished_total{kind,status,reason}`.
-fn count_finished(kind: EventKind, status: &'static str, reason: Option<&'static str>) {
+/// `cxrelay_events_finished_total{kind,status,reason}`, and for a final status
+/// `cxrelay_event_age_seconds{kind,status}`.
+fn count_finished(envelope: &EventEnvelope, status: &'static str, reason: Option<&'static str>) {
+    let kind = envelope.kind.as_str();
     metrics::counter!(
         EVENTS_FINISHED_TOTAL,
-        "kind" => kind.as_str(),
+        "kind" => kind,
         "status" => status,
         "reason" => reason.unwrap_or(""),
     )
     .increment(1);
+    if status != "retrying" {
+        let age = (Utc::now() - envelope.received_at)
+            .to_std()
+            .unwrap_or_default();
+        metrics::histogram!(EVENT_AGE_SECONDS, "kind" => kind, "status" => status)
+            .record(age.as_secs_f64());
+    }
 }
 
 /// Runs the kind's handler. A panic becomes a dead event (`internal_error`), not a dead worker;

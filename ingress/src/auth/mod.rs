@@ -235,3 +235,14 @@ pub async fn require_caller(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_metrics_pre_register_every_route_setting_name() {
+        let names: Vec<&str> = ROUTE_SETTING_NAMES.iter().map(|(_, name)| *name).collect();
+        assert_eq!(names, cxrelay_core::metrics::AUTH_ROUTES);
+    }
+}

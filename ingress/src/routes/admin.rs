@@ -1,9 +1,11 @@
 //! `/healthz` (the process answers), `/readyz` (broker and database reachable), `/metrics`.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
 use axum::Json;
 use cxrelay_core::health::readiness;
+use cxrelay_core::metrics;
 use serde_json::Value;
 
 use crate::openapi::{AdminUnauthorized, Readiness};
@@ -69,11 +71,14 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         `ingress.metrics_open = true`.",
     responses(
         (status = 200, description = "This process's metrics.", body = String,
-            content_type = "text/plain; version=0.0.4",
-            example = "# TYPE cxrelay_intake_total counter\ncxrelay_intake_total{kind=\"cognigy.fallback\",status=\"202\"} 1\n"),
+            content_type = "text/plain; version=0.0.4; charset=utf-8",
+            example = "# HELP cxrelay_intake_total Webhook answers of the public listener, by event kind and HTTP status (401s included).\n# TYPE cxrelay_intake_total counter\ncxrelay_intake_total{kind=\"cognigy.fallback\",status=\"202\"} 1\n"),
         (status = 401, response = AdminUnauthorized),
     )
 )]
-pub async fn metrics(State(state): State<AppState>) -> String {
-    state.metrics.render()
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
+        state.metrics.render(),
+    )
 }
