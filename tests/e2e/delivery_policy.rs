@@ -135,8 +135,8 @@ async fn an_undecodable_message_is_dead_lettered_with_its_reason_and_the_worker_
     let channel = connection.create_channel().await.unwrap();
     channel
         .basic_publish(
-            &app.topology.events_exchange(),
-            EventKind::CognigyFallback.as_str(),
+            app.topology.events_exchange().into(),
+            EventKind::CognigyFallback.as_str().into(),
             BasicPublishOptions::default(),
             b"{\"version\":\"1\",\"not\":\"an envelope\"}",
             BasicProperties::default().with_delivery_mode(2),
@@ -152,7 +152,7 @@ async fn an_undecodable_message_is_dead_lettered_with_its_reason_and_the_worker_
         let dead_queue = dead_queue.clone();
         async move {
             channel
-                .basic_get(&dead_queue, BasicGetOptions::default())
+                .basic_get(dead_queue.into(), BasicGetOptions::default())
                 .await
                 .unwrap()
         }
@@ -172,7 +172,7 @@ async fn an_undecodable_message_is_dead_lettered_with_its_reason_and_the_worker_
         .unwrap_or_default();
     assert!(reason.starts_with("undecodable:"), "{reason}");
     dead.delivery.ack(BasicAckOptions::default()).await.unwrap();
-    let _ = connection.close(200, "done").await;
+    let _ = connection.close(200, "done".into()).await;
 
     let id = accept(&app, "s-after-poison").await;
     assert_eq!(app.wait_for_final(&id).await["status"], "succeeded");

@@ -44,8 +44,8 @@ async fn dead_letter(app: &TestApp, channel: &lapin::Channel, body: &[u8], heade
     headers.insert(header.0.into(), AMQPValue::LongString(header.1.into()));
     let confirm = channel
         .basic_publish(
-            &app.topology.dead_letter_exchange(),
-            "",
+            app.topology.dead_letter_exchange().into(),
+            "".into(),
             BasicPublishOptions::default(),
             body,
             BasicProperties::default()
@@ -189,7 +189,7 @@ async fn the_dead_letter_queue_goes_back_to_work_except_what_cannot_be_decoded()
     depth_becomes(&app, 1).await;
     let kept = channel
         .basic_get(
-            &app.topology.dead_letter_queue(),
+            app.topology.dead_letter_queue().into(),
             BasicGetOptions::default(),
         )
         .await
@@ -214,7 +214,7 @@ async fn the_dead_letter_queue_goes_back_to_work_except_what_cannot_be_decoded()
         })
         .await
         .unwrap();
-    let _ = connection.close(200, "done").await;
+    let _ = connection.close(200, "done".into()).await;
 
     let audit: Vec<(Option<Uuid>, String, String, Value)> = sqlx::query_as(
         "SELECT event_id, actor, action, detail FROM audit_log

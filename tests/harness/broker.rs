@@ -25,10 +25,10 @@ pub async fn queue_depth(queue: &str) -> u32 {
         ..QueueDeclareOptions::default()
     };
     let queue = channel
-        .queue_declare(queue, options, FieldTable::default())
+        .queue_declare(queue.into(), options, FieldTable::default())
         .await
         .expect("the queue exists");
-    let _ = connection.close(200, "done").await;
+    let _ = connection.close(200, "done".into()).await;
     queue.message_count()
 }
 
@@ -42,16 +42,16 @@ pub async fn delete_topology(topology: &Topology) {
     if let Ok(channel) = connection.create_channel().await {
         for queue in topology.queues() {
             let _ = channel
-                .queue_delete(&queue, QueueDeleteOptions::default())
+                .queue_delete(queue.into(), QueueDeleteOptions::default())
                 .await;
         }
         for exchange in topology.exchanges() {
             let _ = channel
-                .exchange_delete(&exchange, ExchangeDeleteOptions::default())
+                .exchange_delete(exchange.into(), ExchangeDeleteOptions::default())
                 .await;
         }
     }
-    let _ = connection.close(200, "done").await;
+    let _ = connection.close(200, "done".into()).await;
 }
 
 /// Takes every message out of `queue` and returns the event ids they carry, in queue order.
@@ -75,8 +75,8 @@ pub async fn drain_envelopes(queue: &str) -> Vec<cxrelay_core::envelope::EventEn
     let channel = connection.create_channel().await.expect("open a channel");
     let mut consumer = channel
         .basic_consume(
-            queue,
-            "cxrelay-test-drain",
+            queue.into(),
+            "cxrelay-test-drain".into(),
             BasicConsumeOptions::default(),
             FieldTable::default(),
         )
@@ -96,9 +96,9 @@ pub async fn drain_envelopes(queue: &str) -> Vec<cxrelay_core::envelope::EventEn
         delivery.ack(BasicAckOptions::default()).await.expect("ack");
     }
     let _ = channel
-        .basic_cancel("cxrelay-test-drain", BasicCancelOptions::default())
+        .basic_cancel("cxrelay-test-drain".into(), BasicCancelOptions::default())
         .await;
-    let _ = connection.close(200, "done").await;
+    let _ = connection.close(200, "done".into()).await;
     envelopes
 }
 
@@ -121,10 +121,16 @@ pub async fn publish_envelope(queue: &str, envelope: cxrelay_core::envelope::Eve
         .with_delivery_mode(2)
         .with_message_id(message_id.into());
     channel
-        .basic_publish("", queue, BasicPublishOptions::default(), &body, properties)
+        .basic_publish(
+            "".into(),
+            queue.into(),
+            BasicPublishOptions::default(),
+            &body,
+            properties,
+        )
         .await
         .expect("basic.publish")
         .await
         .expect("the broker confirms");
-    let _ = connection.close(200, "done").await;
+    let _ = connection.close(200, "done".into()).await;
 }

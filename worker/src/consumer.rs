@@ -112,8 +112,8 @@ async fn consume_once(
     connected.store(true, Ordering::SeqCst);
     let result = consume_while_open(ctx, config, &channel, shutdown).await;
     // Whatever is still unacked goes back to the queue with the channel.
-    let _ = channel.close(200, "worker stopping").await;
-    let _ = connection.close(200, "worker stopping").await;
+    let _ = channel.close(200, "worker stopping".into()).await;
+    let _ = connection.close(200, "worker stopping".into()).await;
     result
 }
 
@@ -131,8 +131,9 @@ async fn consume_while_open(
         let queue = config.queue.clone();
         let consumer = channel
             .basic_consume(
-                &queue,
-                "",
+                queue.as_str().into(),
+                // Empty: the broker names the consumer; the tag it chose cancels it below.
+                "".into(),
                 BasicConsumeOptions::default(),
                 FieldTable::default(),
             )
@@ -194,7 +195,7 @@ async fn consume_while_open(
         };
         // No new deliveries; the buffered ones still come through the stream, which then ends.
         let _ = channel
-            .basic_cancel(tag.as_str(), BasicCancelOptions::default())
+            .basic_cancel(tag, BasicCancelOptions::default())
             .await;
         match stop {
             Stop::Pause => {

@@ -57,7 +57,7 @@ async fn read_depths(
     let mut delayed = 0_u64;
     for queue in topology.queues() {
         let declared = channel
-            .queue_declare(&queue, passive, FieldTable::default())
+            .queue_declare(queue.as_str().into(), passive, FieldTable::default())
             .await?;
         let depth = declared.message_count();
         if delay_queues.contains(&queue) {
@@ -67,6 +67,6 @@ async fn read_depths(
     }
     metrics::gauge!(QUEUE_DEPTH, "queue" => format!("{}.delay", topology.prefix()))
         .set(delayed as f64);
-    let _ = channel.close(200, "depths read").await;
+    let _ = channel.close(200, "depths read".into()).await;
     Ok(())
 }

@@ -13,9 +13,8 @@ use lapin::options::{
     BasicPublishOptions, ConfirmSelectOptions, ExchangeDeleteOptions, QueueDeclareOptions,
     QueueDeleteOptions,
 };
-use lapin::publisher_confirm::Confirmation;
 use lapin::types::FieldTable;
-use lapin::{BasicProperties, Channel, Connection};
+use lapin::{BasicProperties, Channel, Confirmation, Connection, PublisherConfirm};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -95,8 +94,8 @@ impl Broker {
             let body = QueueMessage::current(envelope).to_bytes();
             let confirm = channel
                 .basic_publish(
-                    "",
-                    &queue,
+                    "".into(),
+                    queue.as_str().into(),
                     BasicPublishOptions::default(),
                     &body,
                     properties,
@@ -108,7 +107,7 @@ impl Broker {
             }
         }
         settle(pending).await?;
-        let _ = channel.close(200, "preloaded").await;
+        let _ = channel.close(200, "preloaded".into()).await;
         Ok(started.elapsed())
     }
 
@@ -120,7 +119,7 @@ impl Broker {
         };
         let queue = self
             .channel
-            .queue_declare(queue, options, FieldTable::default())
+            .queue_declare(queue.into(), options, FieldTable::default())
             .await?;
         Ok(queue.message_count())
     }
@@ -130,24 +129,24 @@ impl Broker {
         for queue in topology.queues() {
             let _ = self
                 .channel
-                .queue_delete(&queue, QueueDeleteOptions::default())
+                .queue_delete(queue.into(), QueueDeleteOptions::default())
                 .await;
         }
         for exchange in topology.exchanges() {
             let _ = self
                 .channel
-                .exchange_delete(&exchange, ExchangeDeleteOptions::default())
+                .exchange_delete(exchange.into(), ExchangeDeleteOptions::default())
                 .await;
         }
     }
 
     /// Closes the connection.
     pub async fn close(self) {
-        let _ = self.connection.close(200, "done").await;
+        let _ = self.connection.close(200, "done".into()).await;
     }
 }
 
-async fn settle(pending: Vec<lapin::publisher_confirm::PublisherConfirm>) -> anyhow::Result<()> {
+async fn settle(pending: Vec<PublisherConfirm>) -> anyhow::Result<()> {
     for confirmation in try_join_all(pending).await? {
         if !matches!(confirmation, Confirmation::Ack(None)) {
             anyhow::bail!("the broker did not accept a preloaded event: {confirmation:?}");

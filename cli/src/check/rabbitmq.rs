@@ -54,7 +54,7 @@ pub async fn line(settings: &Settings, blocked: Option<&str>) -> Line {
             None => missing.push(queue),
         }
     }
-    let _ = connection.close(200, "checked").await;
+    let _ = connection.close(200, "checked".into()).await;
     let connected = format!("connected to {target}");
     if missing.is_empty() {
         Line::ok(CHECK, format!("{connected}; {}", depths.join(", ")))
@@ -80,10 +80,10 @@ async fn depth(connection: &lapin::Connection, queue: &str) -> Option<u32> {
         ..QueueDeclareOptions::default()
     };
     let declared = channel
-        .queue_declare(queue, passive, FieldTable::default())
+        .queue_declare(queue.into(), passive, FieldTable::default())
         .await
         .ok()?;
-    let _ = channel.close(200, "asked").await;
+    let _ = channel.close(200, "asked".into()).await;
     Some(declared.message_count())
 }
 
@@ -94,7 +94,7 @@ fn connect_failure(target: &str, error: &lapin::Error) -> Line {
         "correct the user and password in AMQP_URL (RabbitMQ lets `guest` in from localhost only)"
     } else if text.contains("NOT_ALLOWED") || text.contains("vhost") {
         "correct the virtual host in AMQP_URL (the path: %2f is the default vhost `/`) or give the user access to it"
-    } else if matches!(error, lapin::Error::IOError(_)) {
+    } else if error.is_io_error() {
         "start RabbitMQ, or correct the host and port in AMQP_URL"
     } else {
         "correct AMQP_URL"

@@ -1,6 +1,7 @@
 //! RabbitMQ: connecting with the tokio executor, and the topology both binaries declare.
 
 mod connect;
+mod error_watch;
 mod publisher;
 mod topology;
 

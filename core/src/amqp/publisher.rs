@@ -9,12 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use super::error_watch::ErrorWatch;
 use super::{connect, Topology};
 use crate::metrics::PUBLISH_CONFIRM_SECONDS;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
-use lapin::publisher_confirm::Confirmation;
 use lapin::types::{AMQPValue, FieldTable};
-use lapin::{BasicProperties, Channel, Connection};
+use lapin::{BasicProperties, Channel, Confirmation, Connection};
 use secrecy::SecretString;
 use tokio::sync::Notify;
 
@@ -178,7 +178,13 @@ impl Publisher {
         };
         let started = std::time::Instant::now();
         let confirm = channel
-            .basic_publish(exchange, routing_key, options, body, properties)
+            .basic_publish(
+                exchange.into(),
+                routing_key.into(),
+                options,
+                body,
+                properties,
+            )
             .await
             .map_err(|e| self.channel_failed(e))?;
         let confirmation = tokio::time::timeout(self.inner.confirm_timeout, confirm)
@@ -226,7 +232,12 @@ async fn supervise(inner: Arc<Inner>) {
     let mut backoff = RECONNECT_MIN_BACKOFF;
     while !closing(&inner) {
         match open(&inner).await {
-            Ok((connection, channel)) => {
+            Ok(link) => {
+                let Link {
+                    connection,
+                    channel,
+                    watch,
+                } = link;
                 if !closing(&inner) {
                     tracing::info!("connected to the broker; publishing with confirms");
                     backoff = RECONNECT_MIN_BACKOFF;
@@ -234,16 +245,19 @@ async fn supervise(inner: Arc<Inner>) {
                     inner.lost.notified().await;
                     inner.set_channel(None);
                 }
+                // This connection has nothing more to say: its errors from here on are our
+                // own closing of it.
+                drop(watch);
                 if closing(&inner) {
                     // The channel first: closing the connection under an open channel makes
                     // lapin report the channel's state as an error.
-                    let _ = channel.close(200, "done").await;
-                    let _ = connection.close(200, "done").await;
+                    let _ = channel.close(200, "done".into()).await;
+                    let _ = connection.close(200, "done".into()).await;
                     break;
                 }
                 tracing::warn!("lost the broker connection; reconnecting");
                 // Best effort: the connection may already be gone.
-                let _ = connection.close(320, "reconnecting").await;
+                let _ = connection.close(320, "reconnecting".into()).await;
             }
             Err(error) => {
                 if closing(&inner) {
@@ -259,10 +273,17 @@ async fn supervise(inner: Arc<Inner>) {
     inner.stopped.send_replace(true);
 }
 
-async fn open(inner: &Arc<Inner>) -> Result<(Connection, Channel), lapin::Error> {
+/// A live connection with its confirmed channel, and the watch that reports its failure.
+struct Link {
+    connection: Connection,
+    channel: Channel,
+    watch: ErrorWatch,
+}
+
+async fn open(inner: &Arc<Inner>) -> Result<Link, lapin::Error> {
     let connection = connect(&inner.url, &inner.name).await?;
     let weak = Arc::downgrade(inner);
-    connection.on_error(move |error| {
+    let watch = ErrorWatch::start(&connection, move |error| {
         let Some(inner) = weak.upgrade() else {
             return;
         };
@@ -277,5 +298,9 @@ async fn open(inner: &Arc<Inner>) -> Result<(Connection, Channel), lapin::Error>
     channel
         .confirm_select(ConfirmSelectOptions::default())
         .await?;
-    Ok((connection, channel))
+    Ok(Link {
+        connection,
+        channel,
+        watch,
+    })
 }

@@ -148,7 +148,7 @@ impl Topology {
         // no binding is unroutable and the mandatory publish reports it.
         channel
             .exchange_declare(
-                &self.events_exchange(),
+                self.events_exchange().into(),
                 ExchangeKind::Direct,
                 durable_exchange,
                 FieldTable::default(),
@@ -158,7 +158,7 @@ impl Topology {
         // whatever its routing key.
         channel
             .exchange_declare(
-                &self.dead_letter_exchange(),
+                self.dead_letter_exchange().into(),
                 ExchangeKind::Fanout,
                 durable_exchange,
                 FieldTable::default(),
@@ -170,13 +170,17 @@ impl Topology {
             ..QueueDeclareOptions::default()
         };
         channel
-            .queue_declare(&self.dead_letter_queue(), durable_queue, quorum_args())
+            .queue_declare(
+                self.dead_letter_queue().into(),
+                durable_queue,
+                quorum_args(),
+            )
             .await?;
         channel
             .queue_bind(
-                &self.dead_letter_queue(),
-                &self.dead_letter_exchange(),
-                "",
+                self.dead_letter_queue().into(),
+                self.dead_letter_exchange().into(),
+                "".into(),
                 QueueBindOptions::default(),
                 FieldTable::default(),
             )
@@ -185,7 +189,7 @@ impl Topology {
         for target in Target::ALL {
             channel
                 .queue_declare(
-                    &self.work_queue(target),
+                    self.work_queue(target).into(),
                     durable_queue,
                     self.work_queue_args(),
                 )
@@ -196,7 +200,7 @@ impl Topology {
         // goes away): delivery order, hence acceptance order, is kept across replicas.
         session_args.insert("x-single-active-consumer".into(), AMQPValue::Boolean(true));
         channel
-            .queue_declare(&self.session_queue(), durable_queue, session_args)
+            .queue_declare(self.session_queue().into(), durable_queue, session_args)
             .await?;
         for delay in &self.delays_ms {
             self.declare_delay_tier(channel, *delay).await?;
@@ -204,9 +208,9 @@ impl Topology {
         for kind in EventKind::ALL {
             channel
                 .queue_bind(
-                    &self.queue_for(kind),
-                    &self.events_exchange(),
-                    kind.as_str(),
+                    self.queue_for(kind).into(),
+                    self.events_exchange().into(),
+                    kind.as_str().into(),
                     QueueBindOptions::default(),
                     FieldTable::default(),
                 )
@@ -229,7 +233,7 @@ impl Topology {
         let queue = self.delay_queue(delay_ms);
         channel
             .exchange_declare(
-                &exchange,
+                exchange.as_str().into(),
                 ExchangeKind::Fanout,
                 ExchangeDeclareOptions {
                     durable: true,
@@ -259,7 +263,7 @@ impl Topology {
         );
         channel
             .queue_declare(
-                &queue,
+                queue.as_str().into(),
                 QueueDeclareOptions {
                     durable: true,
                     ..QueueDeclareOptions::default()
@@ -269,9 +273,9 @@ impl Topology {
             .await?;
         channel
             .queue_bind(
-                &queue,
-                &exchange,
-                "",
+                queue.into(),
+                exchange.into(),
+                "".into(),
                 QueueBindOptions::default(),
                 FieldTable::default(),
             )

@@ -59,7 +59,7 @@ pub(crate) async fn replay_queue(
     .take_all(&connection, summary, progress)
     .await;
     // Closing also hands back anything still unacknowledged, should the run have failed.
-    let _ = connection.close(200, "replay done").await;
+    let _ = connection.close(200, "replay done".into()).await;
     taken
 }
 
@@ -85,7 +85,7 @@ impl TakeRun<'_> {
             ..QueueDeclareOptions::default()
         };
         let waiting = channel
-            .queue_declare(&queue, passive, FieldTable::default())
+            .queue_declare(queue.as_str().into(), passive, FieldTable::default())
             .await?
             .message_count();
         let total = u64::from(self.request.limit.map_or(waiting, |l| waiting.min(l)));
@@ -97,7 +97,7 @@ impl TakeRun<'_> {
                 break;
             }
             let Some(message) = channel
-                .basic_get(&queue, BasicGetOptions::default())
+                .basic_get(queue.as_str().into(), BasicGetOptions::default())
                 .await?
             else {
                 break;

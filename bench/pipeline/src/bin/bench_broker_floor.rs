@@ -15,8 +15,7 @@ use axum::{Json, Router};
 use clap::Parser;
 use cxrelay_core::amqp::Topology;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
-use lapin::publisher_confirm::Confirmation;
-use lapin::{BasicProperties, Channel};
+use lapin::{BasicProperties, Channel, Confirmation};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
@@ -64,7 +63,13 @@ async fn accept(State(floor): State<Arc<Floor>>, body: Bytes) -> (StatusCode, Js
     let confirmed = async {
         floor
             .channel
-            .basic_publish(&floor.exchange, ROUTING_KEY, options, &body, properties)
+            .basic_publish(
+                floor.exchange.as_str().into(),
+                ROUTING_KEY.into(),
+                options,
+                &body,
+                properties,
+            )
             .await?
             .await
     }
