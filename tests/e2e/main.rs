@@ -25,6 +25,7 @@ mod intake_rejections;
 mod metrics;
 mod openapi;
 mod ops_views;
+mod oracles;
 mod outbound_https;
 mod replay;
 mod replay_from_dlq;

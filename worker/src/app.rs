@@ -196,6 +196,7 @@ impl Worker {
         tokio::spawn(queue_depths::poll(
             self.amqp_url.clone(),
             self.ctx.topology.clone(),
+            self.connected.clone(),
             stop_rx.clone(),
         ));
         tokio::spawn(crate::retention::run(

@@ -1,6 +1,8 @@
 //! Queue depths as metrics: how much work waits in each work queue, in the delay queues (the
 //! retry backlog) and in the dead-letter queue, read from the broker every few seconds.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use cxrelay_core::amqp::{self, Topology};
@@ -16,8 +18,15 @@ const POLL_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Reads every queue's depth into `cxrelay_queue_depth{queue}` until `stop` fires; the delay
 /// queues are summed under `queue="<prefix>.delay"` as well. A broker that cannot be reached
-/// is tried again at the next tick.
-pub async fn poll(url: SecretString, topology: Topology, mut stop: watch::Receiver<()>) {
+/// is tried again at the next tick. Nothing is read until every consumer is `connected`, which
+/// it is once it has declared the topology: a passive declare of a queue not declared yet is
+/// refused by the broker (`NOT_FOUND`), which lapin reports as an error of the channel.
+pub async fn poll(
+    url: SecretString,
+    topology: Topology,
+    connected: Vec<Arc<AtomicBool>>,
+    mut stop: watch::Receiver<()>,
+) {
     let mut ticker = tokio::time::interval(POLL_INTERVAL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut connection: Option<lapin::Connection> = None;
@@ -25,6 +34,9 @@ pub async fn poll(url: SecretString, topology: Topology, mut stop: watch::Receiv
         tokio::select! {
             _ = ticker.tick() => {}
             _ = stop.changed() => return,
+        }
+        if !connected.iter().all(|c| c.load(Ordering::SeqCst)) {
+            continue;
         }
         if !connection.as_ref().is_some_and(|c| c.status().connected()) {
             connection = amqp::connect(&url, "cxrelay-worker-depths").await.ok();

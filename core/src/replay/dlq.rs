@@ -79,6 +79,19 @@ impl TakeRun<'_> {
         progress: &dyn ReplayProgress,
     ) -> Result<(), ReplayError> {
         let channel = connection.create_channel().await?;
+        let taken = self.take_on(&channel, summary, progress).await;
+        // Closed before the connection: a connection closed under an open channel makes lapin
+        // report the channel's closing as a connection error (an ERROR line for nothing).
+        let _ = channel.close(200, "replay done".into()).await;
+        taken
+    }
+
+    async fn take_on(
+        &self,
+        channel: &lapin::Channel,
+        summary: &mut ReplaySummary,
+        progress: &dyn ReplayProgress,
+    ) -> Result<(), ReplayError> {
         let queue = self.replayer.topology.dead_letter_queue();
         let passive = QueueDeclareOptions {
             passive: true,

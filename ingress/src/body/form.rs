@@ -26,11 +26,13 @@ pub fn decode(bytes: &[u8], limits: &BodyLimits) -> Result<Value, ApiError> {
     for (raw_key, raw_value) in raw_pairs(bytes) {
         let key = text_of(raw_key)
             .map_err(|lossy| ApiError::Invalid(path::not_utf8(&[Segment::Key(lossy)])))?;
-        // `=value` names nothing that a kind could read: skipped, as qs skips it.
-        if key.is_empty() {
-            continue;
-        }
-        let steps = steps_of(&key, limits)?;
+        // `=value` names nothing that a kind could read: skipped, as qs skips it, once its
+        // value is known to be text within the limits like any other.
+        let steps = if key.is_empty() {
+            vec![Step::Name(String::new())]
+        } else {
+            steps_of(&key, limits)?
+        };
         let value =
             text_of(raw_value).map_err(|_| ApiError::Invalid(path::not_utf8(&segments(&steps))))?;
         if value.len() > limits.max_string_chars && value.chars().count() > limits.max_string_chars
@@ -42,6 +44,9 @@ pub fn decode(bytes: &[u8], limits: &BodyLimits) -> Result<Value, ApiError> {
         }
         if !is_storable_text(&value) {
             return Err(ApiError::Invalid(path::nul_character(&segments(&steps))));
+        }
+        if key.is_empty() {
+            continue;
         }
         top.insert(&steps, value)
             .map_err(|at| conflict(steps.get(..=at).unwrap_or(&steps)))?;
@@ -459,6 +464,19 @@ mod tests {
         );
         // A replacement character sent as such is text like any other.
         assert_eq!(form("a=%EF%BF%BD"), json!({"a": "\u{FFFD}"}));
+    }
+
+    #[test]
+    fn a_pair_without_a_name_is_skipped_once_its_value_is_text_within_the_limits() {
+        assert_eq!(form("=x&a=1"), json!({"a": "1"}));
+        assert_eq!(
+            refused("=%00"),
+            (422, "$[\"\"]".into(), "nul_character".into())
+        );
+        assert_eq!(
+            refused("=123456789"),
+            (422, "$[\"\"]".into(), "max_length".into())
+        );
     }
 
     #[test]

@@ -125,7 +125,8 @@ fn transform(property: &mut Value, kind: Kind, required: bool) {
             format!(r"^({UUID}|[ \t]*)$")
         };
         original.insert("pattern".into(), json!(pattern));
-        original.insert("maxLength".into(), json!(36));
+        // The pattern bounds an id; a blank of any length is absent.
+        original.remove("maxLength");
         return;
     }
     if kind == Kind::WholeNumber {
