@@ -7,8 +7,9 @@
 //!   shape, a request the vendor would refuse (a required field missing, a wrong type, a value
 //!   outside its enum), so that cxrelay's tests fail where production would.
 
-use axum::body::{to_bytes, Body};
+use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -22,14 +23,10 @@ use crate::state::SimState;
 
 /// Judges the request and its answer (see the module documentation).
 pub async fn observe(State(state): State<SimState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
-    let Some(vendor) = Vendor::of_path(&path) else {
-        return next.run(request).await;
-    };
-    let method = request.method().as_str().to_owned();
-    let (parts, body) = request.into_parts();
-    let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    let (vendor, method, path, parts, body) = match buffered(request).await {
+        Buffered::Vendor(vendor, method, path, parts, body) => (vendor, method, path, parts, body),
+        Buffered::Other(request) => return next.run(request).await,
+        Buffered::TooLarge => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
     };
     state
         .contract()
@@ -48,14 +45,10 @@ pub async fn observe(State(state): State<SimState>, request: Request, next: Next
 /// Answers 400 `bad.request` (Genesys) or a 400 problem (Cognigy) to a request the vendor
 /// refuses, naming every field at fault; hands any other request on.
 pub async fn refuse(request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
-    let Some(vendor) = Vendor::of_path(&path) else {
-        return next.run(request).await;
-    };
-    let method = request.method().as_str().to_owned();
-    let (parts, body) = request.into_parts();
-    let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    let (vendor, method, path, parts, body) = match buffered(request).await {
+        Buffered::Vendor(vendor, method, path, parts, body) => (vendor, method, path, parts, body),
+        Buffered::Other(request) => return next.run(request).await,
+        Buffered::TooLarge => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
     };
     let refused = refused_request(vendor, &method, &path, &body);
     if refused.is_empty() {
@@ -75,4 +68,24 @@ pub async fn refuse(request: Request, next: Next) -> Response {
         HeaderValue::from_static("sim/contracts"),
     );
     response
+}
+
+/// A request to a vendor API with its body read, or any other request untouched.
+enum Buffered {
+    Vendor(Vendor, String, String, Parts, Bytes),
+    Other(Request),
+    TooLarge,
+}
+
+async fn buffered(request: Request) -> Buffered {
+    let path = request.uri().path().to_owned();
+    let Some(vendor) = Vendor::of_path(&path) else {
+        return Buffered::Other(request);
+    };
+    let method = request.method().as_str().to_owned();
+    let (parts, body) = request.into_parts();
+    match to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(body) => Buffered::Vendor(vendor, method, path, parts, body),
+        Err(_) => Buffered::TooLarge,
+    }
 }

@@ -155,14 +155,7 @@ pub async fn begin_event(db: &PgPool, delivery: &NewDelivery) -> Result<Begun, s
     .fetch_optional(&mut *tx)
     .await?;
     let Some((number, deadline_at)) = started else {
-        let status: String = sqlx::query_scalar(
-            "UPDATE events SET repeats = repeats + 1 WHERE id = $1 RETURNING status",
-        )
-        .bind(delivery.event_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        return Ok(Begun::Stale { status });
+        return stale(tx, delivery.event_id).await;
     };
     audit(
         &mut tx,
@@ -176,6 +169,22 @@ pub async fn begin_event(db: &PgPool, delivery: &NewDelivery) -> Result<Begun, s
         number,
         deadline_at,
     })
+}
+
+/// Counts a stale copy of `event_id` as a repeat and commits: what [`begin_event`] (and
+/// [`refused::begin_refused`]) answer for a copy they did not start.
+async fn stale(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    event_id: Uuid,
+) -> Result<Begun, sqlx::Error> {
+    let status: String = sqlx::query_scalar(
+        "UPDATE events SET repeats = repeats + 1 WHERE id = $1 RETURNING status",
+    )
+    .bind(event_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Begun::Stale { status })
 }
 
 /// The key of an attempt row. `attempts` is partitioned by `started_at`, so the row is found

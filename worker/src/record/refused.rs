@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{audit, Begun, NewDelivery};
+use super::{audit, stale, Begun, NewDelivery};
 
 /// `events.reason` of an event whose values Postgres refused.
 pub const DATABASE_REFUSED: &str = "database_refused";
@@ -70,14 +70,7 @@ pub async fn begin_refused(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(number) = recorded else {
-        let status: String = sqlx::query_scalar(
-            "UPDATE events SET repeats = repeats + 1 WHERE id = $1 RETURNING status",
-        )
-        .bind(delivery.event_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        return Ok(Begun::Stale { status });
+        return stale(tx, delivery.event_id).await;
     };
     audit(
         &mut tx,
