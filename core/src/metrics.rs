@@ -50,6 +50,8 @@ pub const RATE_LIMIT_SHARE: &str = "cxrelay_rate_limit_share";
 pub const WORKER_REPLICAS: &str = "cxrelay_worker_replicas";
 /// Messages ready in each queue, read from the broker.
 pub const QUEUE_DEPTH: &str = "cxrelay_queue_depth";
+/// Connections made to replace a lost one, by the broker node they went to.
+pub const BROKER_RECONNECTS_TOTAL: &str = "cxrelay_broker_reconnects_total";
 
 /// Buckets of the ingress's own latencies (an answer, a broker confirm): about 1 ms, what a
 /// quiet machine does, to 1 s, past which a caller's own timeout nears.
@@ -131,6 +133,11 @@ pub const INGRESS: &[Family] = &[
         "Repeats of an event (same Idempotency-Key or natural key) not carried out again, by kind.",
         FamilyType::Counter,
     ),
+    family(
+        BROKER_RECONNECTS_TOTAL,
+        "Broker connections made to replace a lost one, by the node they went to (host:port).",
+        FamilyType::Counter,
+    ),
 ];
 
 /// The worker's families.
@@ -205,6 +212,11 @@ pub const WORKER: &[Family] = &[
         "Messages ready in each work queue, the dead-letter queue, and all delay queues together.",
         FamilyType::Gauge,
     ),
+    family(
+        BROKER_RECONNECTS_TOTAL,
+        "Broker connections made to replace a lost one, by the node they went to (host:port).",
+        FamilyType::Counter,
+    ),
 ];
 
 /// Route setting names of the public routes (`ingress.route_sources.<name>`), the `route`
@@ -277,6 +289,14 @@ pub fn register(families: &[Family]) {
             }
         }
         register_known_series(family.name);
+    }
+}
+
+/// The reconnect series of each broker node, at zero: the nodes are known once `AMQP_URL`
+/// is read.
+pub fn register_broker_nodes(names: &[String]) {
+    for name in names {
+        metrics::counter!(BROKER_RECONNECTS_TOTAL, "node" => name.clone()).absolute(0);
     }
 }
 
@@ -401,7 +421,11 @@ mod tests {
             let declared = format!("# TYPE {} {kind}", family.name);
             let known_at_start = !matches!(
                 family.name,
-                RATE_LIMIT_SHARE | WORKER_REPLICAS | QUEUE_DEPTH | DOWNSTREAM_CALL_SECONDS
+                RATE_LIMIT_SHARE
+                    | WORKER_REPLICAS
+                    | QUEUE_DEPTH
+                    | DOWNSTREAM_CALL_SECONDS
+                    | BROKER_RECONNECTS_TOTAL
             );
             if known_at_start {
                 assert!(text.contains(&help), "no help of {}:\n{text}", family.name);

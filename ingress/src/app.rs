@@ -46,6 +46,8 @@ impl Application {
             settings.topology(),
             Duration::from_millis(settings.ingress.confirm_timeout_ms),
         );
+        cxrelay_core::metrics::install();
+        cxrelay_core::metrics::register_broker_nodes(&publisher.nodes());
         let public = bind(settings.ingress.addr, "CXRELAY_INGRESS__ADDR").await?;
         let admin = bind(settings.ingress.admin_addr, "CXRELAY_INGRESS__ADMIN_ADDR").await?;
         let replayer = Replayer::new(db.clone(), publisher.clone(), settings)?;

@@ -2,7 +2,6 @@
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use cxrelay_core::amqp::Publisher;
+use cxrelay_core::amqp::{BrokerNodes, Publisher};
 use cxrelay_core::config::Settings;
 use cxrelay_core::db;
 use cxrelay_core::kinds::Target;
@@ -19,6 +18,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
+use crate::broker_link::BrokerLink;
 use crate::claims::Claims;
 use crate::cognigy::{CognigyClient, EndpointStatusCache};
 use crate::consumer::{self, ConsumerConfig};
@@ -36,7 +36,7 @@ pub struct Worker {
     consumers: Vec<ConsumerConfig>,
     admin: TcpListener,
     /// One flag per consumer: true while its broker channel is open.
-    connected: Vec<Arc<AtomicBool>>,
+    connected: Vec<BrokerLink>,
     replicas: Arc<Replicas>,
     amqp_url: SecretString,
 }
@@ -103,11 +103,14 @@ impl Worker {
             topology: settings.topology(),
         };
         let amqp_url = settings.require_amqp_url()?.clone();
+        // One order of the nodes for every consumer of this process: they move on together.
+        let nodes = BrokerNodes::new(&amqp_url);
+        cxrelay_core::metrics::register_broker_nodes(nodes.names());
         let topology = settings.topology();
         let prefetch = settings.worker.prefetch.max(1);
         let grace = Duration::from_secs(settings.worker.shutdown_grace_secs);
         let consumer = |queue: String, target: Target, ordered: bool| ConsumerConfig {
-            url: amqp_url.clone(),
+            nodes: nodes.clone(),
             topology: topology.clone(),
             queue,
             prefetch,
@@ -125,10 +128,7 @@ impl Worker {
         let admin = TcpListener::bind(admin_addr).await.with_context(|| {
             format!("cannot listen on {admin_addr} (CXRELAY_WORKER__ADMIN_ADDR)")
         })?;
-        let connected = consumers
-            .iter()
-            .map(|_| Arc::new(AtomicBool::new(false)))
-            .collect();
+        let connected = consumers.iter().map(|_| BrokerLink::default()).collect();
         Ok(Self {
             ctx,
             consumers,
@@ -242,16 +242,19 @@ impl Worker {
 #[derive(Clone)]
 struct Readiness {
     db: sqlx::PgPool,
-    connected: Vec<Arc<AtomicBool>>,
+    connected: Vec<BrokerLink>,
     targets: Targets,
 }
 
 /// Ready when the broker and the database are; the targets' pauses and breakers are shown
 /// but do not make the worker unready (it is healthy, its target is not).
 async fn readyz(State(readiness): State<Readiness>) -> (StatusCode, Json<Value>) {
-    let broker = readiness.connected.iter().all(|c| c.load(Ordering::SeqCst));
+    let broker = readiness.connected.iter().all(BrokerLink::is_up);
     let (ready, mut report) = cxrelay_core::health::readiness(broker, &readiness.db).await;
     if let Some(report) = report.as_object_mut() {
+        // The node each consumer is on (null while it has none).
+        let nodes: Vec<Option<String>> = readiness.connected.iter().map(BrokerLink::node).collect();
+        report.insert("brokerNodes".to_owned(), serde_json::json!(nodes));
         report.insert("targets".to_owned(), readiness.targets.report());
     }
     let status = if ready {

@@ -2,11 +2,10 @@
 //! consumption while the queue's target is unavailable or the database is down, and on
 //! shutdown finishing (within a bound) or handing back what is in flight.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cxrelay_core::amqp::{self, Topology};
+use cxrelay_core::amqp::{BrokerNodes, NodeConnection, Topology};
 use cxrelay_core::envelope::QueueMessage;
 use futures::StreamExt;
 use lapin::message::Delivery;
@@ -16,9 +15,9 @@ use lapin::options::{
 };
 use lapin::types::FieldTable;
 use lapin::Channel;
-use secrecy::SecretString;
 use tokio::sync::watch;
 
+use crate::broker_link::BrokerLink;
 use crate::context::WorkerContext;
 use crate::process::{process_message, Disposition};
 use crate::sequencer::Sequencer;
@@ -30,8 +29,8 @@ const RECONNECT_MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// How the consumer reaches the broker and what it consumes.
 pub struct ConsumerConfig {
-    /// Broker URL.
-    pub url: SecretString,
+    /// The broker's nodes, shared by the process's consumers.
+    pub nodes: BrokerNodes,
     /// Names under the configured prefix.
     pub topology: Topology,
     /// The queue consumed.
@@ -57,17 +56,19 @@ enum Stop {
 }
 
 /// Consumes until `shutdown` fires, then settles or hands back in-flight events and returns.
-/// `connected` tells readiness whether the broker connection is up.
+/// `link` tells readiness which node it consumes on.
 pub async fn run(
     ctx: WorkerContext,
     mut config: ConsumerConfig,
     shutdown: watch::Receiver<()>,
-    connected: Arc<AtomicBool>,
+    link: BrokerLink,
 ) {
     let mut backoff = RECONNECT_MIN_BACKOFF;
+    let mut replacing = false;
     loop {
-        let result = consume_once(&ctx, &mut config, shutdown.clone(), &connected).await;
-        connected.store(false, Ordering::SeqCst);
+        let result = consume_once(&ctx, &mut config, shutdown.clone(), &link, replacing).await;
+        link.set(None);
+        replacing = true;
         if stopping(&shutdown) {
             tracing::info!(queue = %config.queue, "consumer stopped");
             return;
@@ -99,9 +100,30 @@ async fn consume_once(
     ctx: &WorkerContext,
     config: &mut ConsumerConfig,
     shutdown: watch::Receiver<()>,
-    connected: &AtomicBool,
+    link: &BrokerLink,
+    replacing: bool,
 ) -> Result<(), lapin::Error> {
-    let connection = amqp::connect(&config.url, "cxrelay-worker").await?;
+    let NodeConnection { connection, node } =
+        config.nodes.connect("cxrelay-worker", replacing).await?;
+    let result = consume_on(ctx, config, &connection, shutdown.clone(), link, node).await;
+    if !stopping(&shutdown) {
+        // Whatever ended it (the node went away, refused the topology, closed the channel),
+        // the next connection tries the next node first. Redelivered messages are recognised
+        // by the events' claims and rows.
+        config.nodes.lost(node);
+    }
+    let _ = connection.close(200, "worker stopping".into()).await;
+    result
+}
+
+async fn consume_on(
+    ctx: &WorkerContext,
+    config: &mut ConsumerConfig,
+    connection: &lapin::Connection,
+    shutdown: watch::Receiver<()>,
+    link: &BrokerLink,
+    node: usize,
+) -> Result<(), lapin::Error> {
     let channel = connection.create_channel().await?;
     config.topology.declare(&channel).await?;
     // The broker hands out at most `prefetch` unacked messages: memory and concurrency stay
@@ -109,11 +131,11 @@ async fn consume_once(
     channel
         .basic_qos(config.prefetch, BasicQosOptions::default())
         .await?;
-    connected.store(true, Ordering::SeqCst);
+    link.set(Some(config.nodes.name(node).to_owned()));
+    tracing::info!(queue = %config.queue, node = config.nodes.name(node), "connected to the broker");
     let result = consume_while_open(ctx, config, &channel, shutdown).await;
     // Whatever is still unacked goes back to the queue with the channel.
     let _ = channel.close(200, "worker stopping".into()).await;
-    let _ = connection.close(200, "worker stopping".into()).await;
     result
 }
 

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod attempt;
+pub mod broker_link;
 pub mod call;
 pub mod claims;
 pub mod cognigy;

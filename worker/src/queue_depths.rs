@@ -1,12 +1,12 @@
 //! Queue depths as metrics: how much work waits in each work queue, in the delay queues (the
 //! retry backlog) and in the dead-letter queue, read from the broker every few seconds.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use cxrelay_core::amqp::{self, Topology};
 use cxrelay_core::metrics::QUEUE_DEPTH;
+
+use crate::broker_link::BrokerLink;
 use lapin::options::QueueDeclareOptions;
 use lapin::types::FieldTable;
 use secrecy::SecretString;
@@ -24,7 +24,7 @@ const POLL_INTERVAL: Duration = Duration::from_secs(5);
 pub async fn poll(
     url: SecretString,
     topology: Topology,
-    connected: Vec<Arc<AtomicBool>>,
+    connected: Vec<BrokerLink>,
     mut stop: watch::Receiver<()>,
 ) {
     let mut ticker = tokio::time::interval(POLL_INTERVAL);
@@ -35,7 +35,7 @@ pub async fn poll(
             _ = ticker.tick() => {}
             _ = stop.changed() => return,
         }
-        if !connected.iter().all(|c| c.load(Ordering::SeqCst)) {
+        if !connected.iter().all(BrokerLink::is_up) {
             continue;
         }
         if !connection.as_ref().is_some_and(|c| c.status().connected()) {

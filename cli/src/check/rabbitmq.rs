@@ -1,5 +1,5 @@
-//! The broker line of `cxrelay check`: can cxrelay connect with `AMQP_URL`, and are the
-//! deployment's queues there (under `amqp.prefix`)?
+//! The broker line of `cxrelay check`: does every node `AMQP_URL` lists answer (naming those
+//! that do not), and are the deployment's queues there (under `amqp.prefix`)?
 
 use std::time::Duration;
 
@@ -8,7 +8,7 @@ use cxrelay_core::config::Settings;
 use cxrelay_core::kinds::Target;
 use lapin::options::QueueDeclareOptions;
 use lapin::types::FieldTable;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::report::Line;
 use super::target;
@@ -26,19 +26,55 @@ pub async fn line(settings: &Settings, blocked: Option<&str>) -> Line {
         (_, Some(why)) => return Line::skip(CHECK, why),
         (None, None) => return Line::skip(CHECK, "AMQP_URL is not set"),
     };
-    let target = target::describe(url.expose_secret(), 5672);
-    let connection =
-        match tokio::time::timeout(CONNECT_TIMEOUT, amqp::connect(url, "cxrelay-check")).await {
-            Ok(Ok(connection)) => connection,
-            Ok(Err(error)) => return connect_failure(&target, &error),
-            Err(_) => {
-                return Line::fail(
-                    CHECK,
-                    format!("no answer from {target} within {} s", CONNECT_TIMEOUT.as_secs()),
-                    "check that this host reaches the broker (address, port, firewall) and that RabbitMQ runs",
-                )
+    // Every node AMQP_URL lists, in its order: a cluster works while most of them do.
+    let nodes: Vec<SecretString> = url
+        .expose_secret()
+        .split(',')
+        .map(str::trim)
+        .filter(|node| !node.is_empty())
+        .map(|node| SecretString::from(node.to_owned()))
+        .collect();
+    let mut reachable = None;
+    let mut down = Vec::new();
+    for node in &nodes {
+        let target = target::describe(node.expose_secret(), 5672);
+        match tokio::time::timeout(CONNECT_TIMEOUT, amqp::connect(node, "cxrelay-check")).await {
+            Ok(Ok(connection)) => {
+                if reachable.is_none() {
+                    reachable = Some((connection, target));
+                } else {
+                    let _ = connection.close(200, "checked".into()).await;
+                }
             }
+            Ok(Err(error)) => down.push((target, Some(error))),
+            Err(_) => down.push((target, None)),
+        }
+    }
+    let Some((connection, target)) = reachable else {
+        return match down.pop() {
+            Some((target, Some(error))) if nodes.len() == 1 => connect_failure(&target, &error),
+            Some((target, None)) if nodes.len() == 1 => Line::fail(
+                CHECK,
+                format!("no answer from {target} within {} s", CONNECT_TIMEOUT.as_secs()),
+                "check that this host reaches the broker (address, port, firewall) and that RabbitMQ runs",
+            ),
+            _ => Line::fail(
+                CHECK,
+                format!("none of the {} nodes of AMQP_URL answers", nodes.len()),
+                "start RabbitMQ, or correct the hosts and ports in AMQP_URL (a comma-separated list of the cluster's nodes)",
+            ),
         };
+    };
+    let down_names: Vec<String> = down
+        .iter()
+        .map(|(target, error)| match error {
+            Some(error) => format!("{target} ({error})"),
+            None => format!(
+                "{target} (no answer within {} s)",
+                CONNECT_TIMEOUT.as_secs()
+            ),
+        })
+        .collect();
     let topology = settings.topology();
     let mut queues = Target::ALL
         .iter()
@@ -55,7 +91,22 @@ pub async fn line(settings: &Settings, blocked: Option<&str>) -> Line {
         }
     }
     let _ = connection.close(200, "checked".into()).await;
-    let connected = format!("connected to {target}");
+    let connected = if nodes.len() > 1 {
+        format!(
+            "{} of {} nodes answer, queues read on {target}",
+            nodes.len() - down.len(),
+            nodes.len()
+        )
+    } else {
+        format!("connected to {target}")
+    };
+    if !down_names.is_empty() {
+        return Line::warn(
+            CHECK,
+            format!("{connected}; down: {}", down_names.join(", ")),
+            "start the nodes that are down: the cluster works on a majority, and a replica that was on a node that is down has moved to another",
+        );
+    }
     if missing.is_empty() {
         Line::ok(CHECK, format!("{connected}; {}", depths.join(", ")))
     } else {

@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use super::error_watch::ErrorWatch;
-use super::{connect, Topology};
+use super::{BrokerNodes, NodeConnection, Topology};
 use crate::metrics::PUBLISH_CONFIRM_SECONDS;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable};
@@ -56,7 +56,9 @@ pub struct Publisher {
 }
 
 struct Inner {
-    url: SecretString,
+    nodes: BrokerNodes,
+    /// The node the live connection is to.
+    node: RwLock<Option<usize>>,
     name: String,
     topology: Topology,
     confirm_timeout: Duration,
@@ -80,7 +82,8 @@ impl Publisher {
     ) -> Self {
         let publisher = Self {
             inner: Arc::new(Inner {
-                url,
+                nodes: BrokerNodes::new(&url),
+                node: RwLock::new(None),
                 name: name.to_owned(),
                 topology,
                 confirm_timeout,
@@ -107,6 +110,24 @@ impl Publisher {
     /// True while a live channel is available.
     pub fn is_connected(&self) -> bool {
         self.live_channel().is_some()
+    }
+
+    /// The broker node (`host:port`) the live channel is on, if there is one.
+    pub fn node(&self) -> Option<String> {
+        if !self.is_connected() {
+            return None;
+        }
+        let node = *self
+            .inner
+            .node
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        node.map(|node| self.inner.nodes.name(node).to_owned())
+    }
+
+    /// Every broker node `AMQP_URL` lists (`host:port`), in this publisher's order.
+    pub fn nodes(&self) -> Vec<String> {
+        self.inner.nodes.names().to_vec()
     }
 
     /// Publishes `body` persistent and mandatory to the events exchange under `routing_key`, and
@@ -189,7 +210,13 @@ impl Publisher {
             .map_err(|e| self.channel_failed(e))?;
         let confirmation = tokio::time::timeout(self.inner.confirm_timeout, confirm)
             .await
-            .map_err(|_| PublishError::ConfirmTimeout(self.inner.confirm_timeout))?
+            .map_err(|_| {
+                // A node that does not confirm in time (paused, overloaded, cut off from its
+                // cluster's majority) is left for the next one; the message's fate is unknown,
+                // and the caller's retry with the same key is the same event.
+                self.inner.lost.notify_one();
+                PublishError::ConfirmTimeout(self.inner.confirm_timeout)
+            })?
             .map_err(|e| self.channel_failed(e))?;
         metrics::histogram!(PUBLISH_CONFIRM_SECONDS, "kind" => routing_key.to_owned())
             .record(started.elapsed().as_secs_f64());
@@ -218,7 +245,11 @@ impl Publisher {
 }
 
 impl Inner {
-    fn set_channel(&self, channel: Option<Channel>) {
+    fn set_channel(&self, channel: Option<Channel>, node: Option<usize>) {
+        *self
+            .node
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = node;
         let mut guard = self
             .channel
             .write()
@@ -230,20 +261,23 @@ impl Inner {
 async fn supervise(inner: Arc<Inner>) {
     let closing = |inner: &Inner| inner.closing.load(Ordering::SeqCst);
     let mut backoff = RECONNECT_MIN_BACKOFF;
+    let mut replacing = false;
     while !closing(&inner) {
-        match open(&inner).await {
+        match open(&inner, replacing).await {
             Ok(link) => {
                 let Link {
                     connection,
                     channel,
                     watch,
+                    node,
                 } = link;
+                let node_name = inner.nodes.name(node).to_owned();
                 if !closing(&inner) {
-                    tracing::info!("connected to the broker; publishing with confirms");
+                    tracing::info!(node = %node_name, "connected to the broker; publishing with confirms");
                     backoff = RECONNECT_MIN_BACKOFF;
-                    inner.set_channel(Some(channel.clone()));
+                    inner.set_channel(Some(channel.clone()), Some(node));
                     inner.lost.notified().await;
-                    inner.set_channel(None);
+                    inner.set_channel(None, None);
                 }
                 // This connection has nothing more to say: its errors from here on are our
                 // own closing of it.
@@ -255,7 +289,9 @@ async fn supervise(inner: Arc<Inner>) {
                     let _ = connection.close(200, "done".into()).await;
                     break;
                 }
-                tracing::warn!("lost the broker connection; reconnecting");
+                tracing::warn!(node = %node_name, "lost the broker connection; reconnecting, to the next node first");
+                inner.nodes.lost(node);
+                replacing = true;
                 // Best effort: the connection may already be gone.
                 let _ = connection.close(320, "reconnecting".into()).await;
             }
@@ -263,7 +299,7 @@ async fn supervise(inner: Arc<Inner>) {
                 if closing(&inner) {
                     break;
                 }
-                tracing::warn!(%error, retry_in = ?backoff, "cannot reach the broker");
+                tracing::warn!(%error, retry_in = ?backoff, nodes = ?inner.nodes.names(), "cannot reach any broker node");
                 // A close during the wait ends it at once.
                 let _ = tokio::time::timeout(backoff, inner.lost.notified()).await;
                 backoff = (backoff * 2).min(RECONNECT_MAX_BACKOFF);
@@ -278,10 +314,28 @@ struct Link {
     connection: Connection,
     channel: Channel,
     watch: ErrorWatch,
+    /// The node it is to.
+    node: usize,
 }
 
-async fn open(inner: &Arc<Inner>) -> Result<Link, lapin::Error> {
-    let connection = connect(&inner.url, &inner.name).await?;
+async fn open(inner: &Arc<Inner>, replacing: bool) -> Result<Link, lapin::Error> {
+    let NodeConnection { connection, node } = inner.nodes.connect(&inner.name, replacing).await?;
+    match prepare(inner, connection, node).await {
+        Ok(link) => Ok(link),
+        Err(error) => {
+            // A node that takes a connection but not the topology (a minority that lost its
+            // quorum) is as good as gone: the next try starts at the next node.
+            inner.nodes.lost(node);
+            Err(error)
+        }
+    }
+}
+
+async fn prepare(
+    inner: &Arc<Inner>,
+    connection: Connection,
+    node: usize,
+) -> Result<Link, lapin::Error> {
     let weak = Arc::downgrade(inner);
     let watch = ErrorWatch::start(&connection, move |error| {
         let Some(inner) = weak.upgrade() else {
@@ -302,5 +356,6 @@ async fn open(inner: &Arc<Inner>) -> Result<Link, lapin::Error> {
         connection,
         channel,
         watch,
+        node,
     })
 }

@@ -134,9 +134,21 @@ impl Settings {
         }
         match &self.amqp.url {
             None => problems.push(ConfigError::missing("amqp.url")),
-            Some(url) => {
-                if let Err(problem) = url_with_scheme(url.expose_secret(), &["amqp", "amqps"]) {
-                    problems.push(ConfigError::invalid("amqp.url", problem));
+            Some(urls) => {
+                // One node, or a cluster's nodes comma-separated.
+                let nodes: Vec<&str> = urls.expose_secret().split(',').map(str::trim).collect();
+                for (at, node) in nodes.iter().enumerate() {
+                    if let Err(problem) = url_with_scheme(node, &["amqp", "amqps"]) {
+                        let which = if nodes.len() > 1 {
+                            format!("node {} of {}: ", at + 1, nodes.len())
+                        } else {
+                            String::new()
+                        };
+                        problems.push(ConfigError::invalid(
+                            "amqp.url",
+                            format!("{which}{problem}"),
+                        ));
+                    }
                 }
             }
         }

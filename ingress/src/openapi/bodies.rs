@@ -21,6 +21,8 @@ pub struct Readiness {
     pub broker: Dependency,
     /// A round trip to Postgres.
     pub database: Dependency,
+    /// The broker node (`host:port`) the publisher is on; null while it has none.
+    pub broker_node: Option<String>,
     /// Present (`true`) once shutdown began.
     pub shutting_down: Option<bool>,
 }

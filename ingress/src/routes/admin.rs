@@ -38,15 +38,17 @@ pub async fn healthz() -> &'static str {
     summary = "Readiness: the broker and the database are reachable",
     responses(
         (status = 200, description = "Ready: both dependencies answer.", body = Readiness,
-            example = json!({"broker": "ok", "database": "ok"})),
+            example = json!({"broker": "ok", "database": "ok", "brokerNode": "10.0.3.11:5672"})),
         (status = 401, response = AdminUnauthorized),
         (status = 503, description = "Not ready: a dependency is unavailable, or the ingress \
             is shutting down (`shuttingDown: true`); send webhooks elsewhere.", body = Readiness,
-            example = json!({"broker": "ok", "database": "unavailable"})),
+            example = json!({"broker": "ok", "database": "unavailable", "brokerNode": "10.0.3.11:5672"})),
     )
 )]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let (ready, mut report) = readiness(state.publisher.is_connected(), &state.db).await;
+    // The broker node the publisher is on (null while it has none: not ready).
+    report["brokerNode"] = state.publisher.node().map_or(Value::Null, Value::String);
     let draining = state.drain.is_draining();
     if draining {
         report["shuttingDown"] = Value::Bool(true);
